@@ -1,0 +1,1 @@
+// The GlassboxData module. See README.md for the module map.

@@ -1,0 +1,1 @@
+// The GlassboxEngine module. See README.md for the module map.

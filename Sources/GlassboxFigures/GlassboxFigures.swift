@@ -1,0 +1,1 @@
+// The GlassboxFigures module. See README.md for the module map.

@@ -1,0 +1,1 @@
+// The GlassboxLanguage module. See README.md for the module map.

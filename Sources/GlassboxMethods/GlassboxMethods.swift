@@ -1,0 +1,1 @@
+// The GlassboxMethods module. See README.md for the module map.

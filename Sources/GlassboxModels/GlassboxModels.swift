@@ -1,0 +1,1 @@
+// The GlassboxModels module. See README.md for the module map.
