@@ -1,1 +1,0 @@
-// The GlassboxEngine module. See README.md for the module map.
