@@ -1,1 +1,0 @@
-// The GlassboxModels module. See README.md for the module map.
