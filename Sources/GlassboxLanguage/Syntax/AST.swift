@@ -12,7 +12,7 @@ public indirect enum Expression: Sendable, Equatable {
     case range(Expression, Expression, closed: Bool, SourceRange)
     case member(Expression, String, SourceRange)
     case index(Expression, Expression, SourceRange)
-    case call(Expression, [Argument], SourceRange)
+    case call(Expression, [CallArgument], SourceRange)
 
     public var range: SourceRange {
         switch self {
@@ -31,7 +31,7 @@ public enum InterpolatedPart: Sendable, Equatable {
 }
 
 /// One argument of a call: an optional label and a value.
-public struct Argument: Sendable, Equatable {
+public struct CallArgument: Sendable, Equatable {
     public var label: String?
     public var labelRange: SourceRange?
     public var value: Expression

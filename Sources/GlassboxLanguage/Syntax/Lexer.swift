@@ -259,11 +259,10 @@ public struct Lexer {
                                   at: SourceRange(start, SourceLocation(line: start.line, column: start.column + 2, offset: start.offset + 2)),
                                   atEndOfInput: token.kind == .endOfInput)
             }
-            if token.isSymbol(")") && inner.bracketDepth == 0 { break }
             tokens.append(token)
+            if token.isSymbol(")") && inner.bracketDepth == 0 { break }
         }
         let end = inner.location
-        tokens.append(Token(.endOfInput, SourceRange(end, end)))
         // Catch up with the inner lexer.
         index = inner.index
         line = inner.line

@@ -233,7 +233,7 @@ public struct Parser {
         while true {
             if current.isSymbol("(") {
                 let open = advance()
-                var arguments: [Argument] = []
+                var arguments: [CallArgument] = []
                 while !current.isSymbol(")") {
                     if current.kind == .endOfInput {
                         throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
@@ -247,7 +247,7 @@ public struct Parser {
                         advance(); advance()
                     }
                     let value = try parseExpression()
-                    arguments.append(Argument(label: label, labelRange: labelRange, value: value))
+                    arguments.append(CallArgument(label: label, labelRange: labelRange, value: value))
                     if current.isSymbol(",") {
                         advance()
                     } else if !current.isSymbol(")") {
@@ -302,12 +302,13 @@ public struct Parser {
                 switch part {
                 case .text(let text): parsed.append(.text(text))
                 case .interpolation(let inner, let range):
+                    // The interpolation's tokens end with its closing ')'.
                     var sub = Parser(tokens: inner)
-                    if sub.current.kind == .endOfInput {
+                    if sub.current.isSymbol(")") {
                         throw ScriptError(.syntax, "expected an expression inside '\\(…)'", at: range)
                     }
                     let e = try sub.parseExpression()
-                    guard sub.current.kind == .endOfInput else {
+                    guard sub.current.isSymbol(")") else {
                         throw ScriptError(.syntax, "expected ')' to end the interpolation, found \(sub.current.spelledForError)",
                                           at: sub.current.range)
                     }
@@ -323,7 +324,7 @@ public struct Parser {
                     throw ScriptError(.syntax, "expected ')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)",
                                       at: current.range, atEndOfInput: true)
                 }
-                throw expectedError("')'")
+                throw expectedError("')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)")
             }
             advance()
             return inner
