@@ -148,7 +148,9 @@ final class Interpreter {
             var value = try evaluate(valueExpression)
             if !op.isEmpty { value = try Operators.binary(op, items[i], value, at: range) }
             items[i] = value
-            _ = environment.assign(name, .list(items))
+            let updated = ScriptValue.list(items)
+            try updated.checkListNesting(at: range)
+            _ = environment.assign(name, updated)
         case .member(let base, let name, _):
             let receiver = try evaluate(base)
             throw ScriptError(.type, "cannot assign to '\(name)': properties of \(receiver.typeName) are read-only", at: target.range)
@@ -179,8 +181,10 @@ final class Interpreter {
             if let builtin = session.registry[name] { return .function(builtin) }
             throw ScriptError(.name, "cannot find '\(name)' in scope", at: range,
                               suggestions: Suggestions.closest(to: name, among: environment.visibleNames + session.registry.names))
-        case .list(let items, _):
-            return .list(try items.map(evaluate))
+        case .list(let items, let range):
+            let list = ScriptValue.list(try items.map(evaluate))
+            try list.checkListNesting(at: range)
+            return list
         case .unary(let op, let operand, let range):
             return try Operators.unary(op, try evaluate(operand), at: range)
         case .binary(let op, let left, let right, let range):
