@@ -79,7 +79,8 @@ public enum Gzip {
     }
 
     /// Compresses `bytes` into a single-member gzip stream (used to write IDX files and by tests).
-    public static func compress(_ bytes: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) throws -> [UInt8] {
+    /// `level` is zlib's 0…9, or -1 for its default (6).
+    public static func compress(_ bytes: [UInt8], level: Int32 = -1) throws -> [UInt8] {
         var stream = z_stream()
         let initStatus = deflateInit2_(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
                                        zlibVersion(), Int32(MemoryLayout<z_stream>.size))
