@@ -1,0 +1,152 @@
+import Foundation
+import GlassboxEngine
+
+/// Numbers and small tensors: abs, min, max, sqrt, exp, log, round, tensor, zeros.
+enum MathBuiltins {
+    static var all: [Builtin] {
+        [abs, minimum, maximum, elementwise("sqrt", "The square root.", Foundation.sqrt, domain: { $0 >= 0 }, "a non-negative number"),
+         elementwise("exp", "e raised to the power of x.", Foundation.exp, domain: { _ in true }, ""),
+         elementwise("log", "The natural logarithm.", Foundation.log, domain: { $0 > 0 }, "a positive number"),
+         round, tensor, zeros]
+    }
+
+    static let abs = Builtin(
+        name: "abs",
+        parameters: [BuiltinParameter(nil, name: "x", type: "Number or Tensor", doc: "a number or a tensor")],
+        returns: "Number",
+        summary: "The absolute value (element-wise on a tensor); an Int stays an Int.",
+        example: "abs(-3)     // 3\nabs(-2.5)   // 2.5"
+    ) { args, _ in
+        switch args.value("x") {
+        case .int(let v):
+            guard v != Int.min else { throw args.error(.arithmetic, "x", "is too large for abs") }
+            return .int(Swift.abs(v))
+        case .double(let v): return .double(Swift.abs(v))
+        case .tensor(let t): return .tensor(Operators.map(t) { Swift.abs($0) })
+        case let other: throw args.error(.type, "x", "must be a number or a Tensor, got \(other.typeName)")
+        }
+    }
+
+    private static func extremum(_ name: String, _ better: @escaping @Sendable (Double, Double) -> Bool) -> Builtin {
+        Builtin(
+            name: name,
+            parameters: [BuiltinParameter(nil, name: "values", type: "Number", variadic: true,
+                                          doc: "two or more numbers, or one List of numbers")],
+            returns: "Number",
+            summary: "The \(name == "min" ? "smallest" : "largest") of the numbers; Ints stay Ints.",
+            example: "\(name)(3, 1, 2)\n\(name)([4.5, 2.0])"
+        ) { args, _ in
+            var values = args.variadic
+            if values.count == 1, case .list(let items) = values[0] { values = items }
+            guard !values.isEmpty else {
+                throw ScriptError(.value, "\(name): needs at least one number")
+            }
+            var best = values[0]
+            for (i, v) in values.enumerated() {
+                guard let x = v.numberValue else {
+                    throw ScriptError(.type, "\(name): item \(i) must be a number, got \(v.typeName)")
+                }
+                if better(x, best.numberValue!) { best = v }
+            }
+            return best
+        }
+    }
+
+    static let minimum = extremum("min") { $0 < $1 }
+    static let maximum = extremum("max") { $0 > $1 }
+
+    private static func elementwise(_ name: String, _ summary: String, _ f: @escaping @Sendable (Double) -> Double,
+                                    domain: @escaping @Sendable (Double) -> Bool, _ domainText: String) -> Builtin {
+        Builtin(
+            name: name,
+            parameters: [BuiltinParameter(nil, name: "x", type: "Number or Tensor", doc: "a number, or a tensor (element-wise)")],
+            returns: "Double",
+            summary: summary + " Always a Double (element-wise on a tensor).",
+            example: "\(name)(2.0)"
+        ) { args, _ in
+            switch args.value("x") {
+            case .tensor(let t): return .tensor(Operators.map(t) { Float(f(Double($0))) })
+            case let other:
+                guard let x = other.numberValue else {
+                    throw args.error(.type, "x", "must be a number or a Tensor, got \(other.typeName)")
+                }
+                guard domain(x) else { throw args.error(.value, "x", "must be \(domainText), got \(other.repr)") }
+                return .double(f(x))
+            }
+        }
+    }
+
+    static let round = Builtin(
+        name: "round",
+        parameters: [
+            BuiltinParameter(nil, name: "x", type: "Number", doc: "the number to round"),
+            BuiltinParameter("digits", type: "Int", default: .int(0), doc: "decimal places to keep"),
+        ],
+        returns: "Double",
+        summary: "Rounds half away from zero to the given number of decimal places; always a Double.",
+        example: "round(2.5)               // 3.0\nround(3.14159, digits: 2) // 3.14"
+    ) { args, _ in
+        let x = try args.double("x")
+        let digits = try args.int("digits")
+        guard (0...15).contains(digits) else { throw args.error(.value, "digits", "must be between 0 and 15, got \(digits)") }
+        let scale = pow(10.0, Double(digits))
+        return .double((x * scale).rounded(.toNearestOrAwayFromZero) / scale)
+    }
+
+    static let tensor = Builtin(
+        name: "tensor",
+        parameters: [BuiltinParameter(nil, name: "values", type: "List", doc: "numbers, or nested lists of equal length")],
+        returns: "Tensor",
+        summary: "A tensor from (nested) lists of numbers; the nesting gives the shape.",
+        example: "let t = tensor([[1, 2], [3, 4]])\nt * 2 + 1"
+    ) { args, _ in
+        var scalars: [Float] = []
+        func shape(of value: ScriptValue, path: String) throws -> [Int] {
+            switch value {
+            case .list(let items):
+                guard let first = items.first else { return [0] }
+                let inner = try shape(of: first, path: path + "[0]")
+                for (i, item) in items.enumerated().dropFirst() {
+                    let s = try shape(of: item, path: path + "[\(i)]")
+                    guard s == inner else {
+                        throw args.error(.value, "values", "is ragged: \(path)[\(i)] has shape \(s), \(path)[0] has \(inner)")
+                    }
+                }
+                return [items.count] + inner
+            case let v:
+                guard v.numberValue != nil else { throw args.error(.type, "values", "must hold numbers, \(path) is a \(v.typeName)") }
+                return []
+            }
+        }
+        func flatten(_ value: ScriptValue) {
+            if case .list(let items) = value { items.forEach(flatten) } else { scalars.append(Float(value.numberValue!)) }
+        }
+        let value = args.value("values")
+        let s = try shape(of: value, path: "values")
+        flatten(value)
+        return .tensor(Tensor(shape: s, scalars: scalars))
+    }
+
+    static let zeros = Builtin(
+        name: "zeros",
+        parameters: [BuiltinParameter(nil, name: "shape", type: "List", doc: "the size of each dimension, e.g. [2, 3]")],
+        returns: "Tensor",
+        summary: "A tensor of zeros with the given shape.",
+        example: "zeros([2, 3]) + 1"
+    ) { args, _ in
+        guard case .list(let items) = args.value("shape") else {
+            throw args.error(.type, "shape", "must be a List of Ints, got \(args.value("shape").typeName)")
+        }
+        var dims: [Int] = []
+        for item in items {
+            guard case .int(let d) = item, d >= 0 else {
+                throw args.error(.value, "shape", "must hold non-negative Ints, got \(item.repr)")
+            }
+            dims.append(d)
+        }
+        guard dims.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 100_000_000 else {
+            throw args.error(.value, "shape", "is too large (more than 100 million values)")
+        }
+        return .tensor(Tensor(zeros: dims))
+    }
+}

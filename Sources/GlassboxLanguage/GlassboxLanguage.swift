@@ -1,1 +1,0 @@
-// The GlassboxLanguage module. See README.md for the module map.

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A host for running scripts in a terminal (`glassbox run`): text goes to the process's stdout
+/// and stderr, every displayed image is written as `figure-001.png`, `figure-002.png`, … in
+/// `outputDirectory`, and progress is drawn as a one-line bar when stderr is a terminal.
+public final class TerminalHost: LanguageHost, @unchecked Sendable {
+    /// Where figures are written (created on the first figure).
+    public let outputDirectory: URL
+    public let prefersTerminalProgress: Bool
+    private let lock = NSLock()
+    private var figureCount = 0
+    private let writeOut: @Sendable (String, HostStream) -> Void
+    private let readInput: @Sendable () -> String?
+    /// Paths of the figures written so far.
+    public private(set) var writtenFigures: [URL] = []
+
+    /// - Parameters:
+    ///   - outputDirectory: where figures go.
+    ///   - terminalProgress: draw progress bars on stderr (pass `isatty(2) != 0`).
+    ///   - write: sink for text (defaults to the process's stdout/stderr).
+    ///   - read: source of input lines (defaults to standard input).
+    public init(outputDirectory: URL, terminalProgress: Bool,
+                write: (@Sendable (String, HostStream) -> Void)? = nil,
+                read: (@Sendable () -> String?)? = nil) {
+        self.outputDirectory = outputDirectory
+        self.prefersTerminalProgress = terminalProgress
+        self.writeOut = write ?? { text, stream in
+            let handle = stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
+            handle.write(Data(text.utf8))
+        }
+        self.readInput = read ?? { Swift.readLine(strippingNewline: true) }
+    }
+
+    public func write(_ text: String, to stream: HostStream) {
+        lock.lock(); defer { lock.unlock() }
+        writeOut(text, stream)
+    }
+
+    public func display(_ output: RichOutput, displayID: String?) {
+        lock.lock(); defer { lock.unlock() }
+        guard let png = output.png else {
+            writeOut(output.text + "\n", .stdout)
+            return
+        }
+        figureCount += 1
+        let url = outputDirectory.appendingPathComponent(String(format: "figure-%03d.png", figureCount))
+        do {
+            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+            try Data(png.bytes).write(to: url)
+            writtenFigures.append(url)
+            writeOut("[figure \(figureCount): \(output.text) → \(url.path)]\n", .stdout)
+        } catch {
+            writeOut("glassbox: could not write figure \(url.path): \(error.localizedDescription)\n", .stderr)
+        }
+    }
+
+    public func updateDisplay(_ output: RichOutput, displayID: String) {
+        lock.lock(); defer { lock.unlock() }
+        writeOut(output.text + "\n", .stdout)
+    }
+
+    public func requestInput(prompt: String, password: Bool) throws -> String {
+        lock.lock()
+        writeOut(prompt, .stdout)
+        lock.unlock()
+        guard let line = readInput() else { throw ScriptError(.runtime, "readLine: standard input is closed") }
+        return line
+    }
+}

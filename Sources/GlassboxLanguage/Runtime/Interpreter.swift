@@ -1,0 +1,252 @@
+import GlassboxEngine
+
+/// Walks the syntax tree of a cell. Owned by a `LanguageSession`; one cell at a time.
+final class Interpreter {
+    var environment = Environment()
+    unowned let session: LanguageSession
+    var host: (any LanguageHost)!
+    private var loopDepth = 0
+
+    init(session: LanguageSession) {
+        self.session = session
+    }
+
+    enum Flow { case normal, breakLoop, continueLoop }
+
+    private func checkCancellation(_ range: SourceRange) throws {
+        if session.cancellation.isCancelled {
+            throw ScriptError(.interrupted, "the cell was interrupted", at: range)
+        }
+    }
+
+    // MARK: Statements
+
+    /// Runs statements; returns the value of the last one when it is an unsilenced expression.
+    func run(_ statements: [Statement]) throws -> ScriptValue? {
+        environment.resetScopes()
+        loopDepth = 0
+        var result: ScriptValue? = nil
+        for (i, statement) in statements.enumerated() {
+            try checkCancellation(statement.range)
+            if i == statements.count - 1, case .expression(let e, let silenced) = statement {
+                let value = try evaluate(e)
+                result = silenced ? nil : value
+            } else {
+                _ = try execute(statement)
+            }
+        }
+        return result
+    }
+
+    private func executeBlock(_ statements: [Statement]) throws -> Flow {
+        environment.pushScope()
+        defer { environment.popScope() }
+        for statement in statements {
+            let flow = try execute(statement)
+            if flow != .normal { return flow }
+        }
+        return .normal
+    }
+
+    func execute(_ statement: Statement) throws -> Flow {
+        switch statement {
+        case .expression(let e, _):
+            _ = try evaluate(e)
+        case .binding(let name, let mutable, let valueExpression, let range):
+            let value = try valueExpression.map(evaluate) ?? .nil
+            environment.declare(name, .init(value: value, mutable: mutable, declared: range))
+        case .assignment(let target, let op, let valueExpression, let range):
+            try assign(target, op: op, valueExpression, range)
+        case .if(let condition, let then, let otherwise, _):
+            if try evaluate(condition).truth("the condition of 'if'", at: condition.range) {
+                return try executeBlock(then)
+            } else if let otherwise {
+                return try executeBlock(otherwise)
+            }
+        case .while(let condition, let body, _):
+            loopDepth += 1
+            defer { loopDepth -= 1 }
+            while try evaluate(condition).truth("the condition of 'while'", at: condition.range) {
+                try checkCancellation(condition.range)
+                if try executeBlock(body) == .breakLoop { break }
+            }
+        case .for(let variable, let sequenceExpression, let body, _):
+            let sequence = try evaluate(sequenceExpression)
+            loopDepth += 1
+            defer { loopDepth -= 1 }
+            func iteration(_ item: ScriptValue) throws -> Bool {
+                try checkCancellation(sequenceExpression.range)
+                environment.pushScope()
+                defer { environment.popScope() }
+                environment.declare(variable, .init(value: item, mutable: false, declared: nil))
+                return try executeBlock(body) != .breakLoop
+            }
+            switch sequence {
+            case .range(let r):
+                var i = r.lower
+                while i < r.upper {
+                    if try !iteration(.int(i)) { break }
+                    i += 1
+                }
+            case .list(let items):
+                for item in items where try !iteration(item) { break }
+            case .string(let s):
+                for c in s where try !iteration(.string(String(c))) { break }
+            case .tensor(let t):
+                guard t.rank > 0 else {
+                    throw ScriptError(.type, "cannot loop over a rank-0 Tensor", at: sequenceExpression.range)
+                }
+                for i in 0..<t.shape[0] where try !iteration(.tensor(Operators.slice(t, i..<(i + 1), dropFirst: true))) { break }
+            case .object(let object):
+                guard let items = try object.property("items"), case .list(let list) = items else {
+                    throw ScriptError(.type, "cannot loop over a \(object.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
+                }
+                for item in list where try !iteration(item) { break }
+            default:
+                throw ScriptError(.type, "cannot loop over a \(sequence.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
+            }
+        case .break(let range):
+            guard loopDepth > 0 else { throw ScriptError(.syntax, "'break' is only allowed inside a loop", at: range) }
+            return .breakLoop
+        case .continue(let range):
+            guard loopDepth > 0 else { throw ScriptError(.syntax, "'continue' is only allowed inside a loop", at: range) }
+            return .continueLoop
+        }
+        return .normal
+    }
+
+    private func assign(_ target: Expression, op: String, _ valueExpression: Expression, _ range: SourceRange) throws {
+        switch target {
+        case .identifier(let name, let nameRange):
+            guard let binding = environment.lookup(name) else {
+                throw ScriptError(.name, "cannot assign to '\(name)': it is not declared; declare it with 'var \(name) = …'",
+                                  at: nameRange, suggestions: Suggestions.closest(to: name, among: environment.visibleNames))
+            }
+            guard binding.mutable else {
+                throw ScriptError(.type, "cannot assign to '\(name)': it is a 'let' constant; declare it with 'var' to change it", at: nameRange)
+            }
+            var value = try evaluate(valueExpression)
+            if !op.isEmpty { value = try Operators.binary(op, binding.value, value, at: range) }
+            _ = environment.assign(name, value)
+        case .index(let base, let indexExpression, _):
+            guard case .identifier(let name, let nameRange) = base else {
+                throw ScriptError(.type, "can only assign to an element of a variable, like 'xs[0] = 1'", at: base.range)
+            }
+            guard let binding = environment.lookup(name) else {
+                throw ScriptError(.name, "cannot find '\(name)' in scope", at: nameRange,
+                                  suggestions: Suggestions.closest(to: name, among: environment.visibleNames))
+            }
+            guard binding.mutable else {
+                throw ScriptError(.type, "cannot change an element of '\(name)': it is a 'let' constant; declare it with 'var'", at: nameRange)
+            }
+            guard case .list(var items) = binding.value else {
+                throw ScriptError(.type, "only List elements can be assigned; '\(name)' is a \(binding.value.typeName)", at: nameRange)
+            }
+            let index = try evaluate(indexExpression)
+            guard case .int(let i) = index else {
+                throw ScriptError(.type, "a List index must be an Int, got \(index.typeName)", at: indexExpression.range)
+            }
+            try Operators.checkIndex(i, count: items.count, what: "List", at: indexExpression.range)
+            var value = try evaluate(valueExpression)
+            if !op.isEmpty { value = try Operators.binary(op, items[i], value, at: range) }
+            items[i] = value
+            _ = environment.assign(name, .list(items))
+        case .member(let base, let name, _):
+            let receiver = try evaluate(base)
+            throw ScriptError(.type, "cannot assign to '\(name)': properties of \(receiver.typeName) are read-only", at: target.range)
+        default:
+            throw ScriptError(.syntax, "cannot assign to this expression", at: target.range)
+        }
+    }
+
+    // MARK: Expressions
+
+    func evaluate(_ expression: Expression) throws -> ScriptValue {
+        switch expression {
+        case .integer(let v, _): return .int(v)
+        case .float(let v, _): return .double(v)
+        case .bool(let v, _): return .bool(v)
+        case .nil: return .nil
+        case .string(let parts, _):
+            var text = ""
+            for part in parts {
+                switch part {
+                case .text(let t): text += t
+                case .expression(let e): text += try evaluate(e).printed
+                }
+            }
+            return .string(text)
+        case .identifier(let name, let range):
+            if let binding = environment.lookup(name) { return binding.value }
+            if let builtin = session.registry[name] { return .function(builtin) }
+            throw ScriptError(.name, "cannot find '\(name)' in scope", at: range,
+                              suggestions: Suggestions.closest(to: name, among: environment.visibleNames + session.registry.names))
+        case .list(let items, _):
+            return .list(try items.map(evaluate))
+        case .unary(let op, let operand, let range):
+            return try Operators.unary(op, try evaluate(operand), at: range)
+        case .binary(let op, let left, let right, let range):
+            if op == "&&" || op == "||" {
+                let l = try evaluate(left).truth("the left side of '\(op)'", at: left.range)
+                if op == "&&" && !l { return .bool(false) }
+                if op == "||" && l { return .bool(true) }
+                return .bool(try evaluate(right).truth("the right side of '\(op)'", at: right.range))
+            }
+            let l = try evaluate(left)
+            let r = try evaluate(right)
+            return try Operators.binary(op, l, r, at: range)
+        case .range(let lower, let upper, let closed, let range):
+            let l = try evaluate(lower)
+            let u = try evaluate(upper)
+            guard case .int(let a) = l, case .int(let b) = u else {
+                throw ScriptError(.type, "range bounds must be Int, got \(l.typeName) and \(u.typeName)", at: range)
+            }
+            let end: (Int, Bool) = closed ? { let r = b.addingReportingOverflow(1); return (r.partialValue, r.overflow) }() : (b, false)
+            guard !end.1, end.0 >= a else {
+                throw ScriptError(.value, "range \(a)\(closed ? "..." : "..<")\(b) has its upper bound below its lower bound", at: range)
+            }
+            return .range(IntRange(lower: a, upper: end.0, closed: closed))
+        case .member(let base, let name, let range):
+            let receiver = try evaluate(base)
+            return try Members.property(of: receiver, name, at: range)
+        case .index(let base, let indexExpression, let range):
+            let receiver = try evaluate(base)
+            let index = try evaluate(indexExpression)
+            return try Operators.index(receiver, index, at: indexExpression.range, whole: range)
+        case .call(let callee, let argumentExpressions, let range):
+            var arguments: [(label: String?, value: ScriptValue, range: SourceRange?)] = []
+            let function: Builtin
+            if case .member(let base, let name, let memberRange) = callee {
+                let receiver = try evaluate(base)
+                function = try Members.method(of: receiver, name, at: memberRange)
+            } else {
+                let value = try evaluate(callee)
+                guard case .function(let f) = value else {
+                    throw ScriptError(.type, "cannot call a value of type \(value.typeName); only functions can be called", at: callee.range)
+                }
+                function = f
+            }
+            for argument in argumentExpressions {
+                let value = try evaluate(argument.value)
+                let argumentRange = argument.labelRange.map { $0.union(argument.value.range) } ?? argument.value.range
+                arguments.append((argument.label, value, argumentRange))
+            }
+            return try call(function, arguments, at: range)
+        }
+    }
+
+    func call(_ function: Builtin, _ arguments: [(label: String?, value: ScriptValue, range: SourceRange?)],
+              at range: SourceRange) throws -> ScriptValue {
+        do {
+            var bound = try function.bind(arguments)
+            let context = CallContext(host: host, cancellation: session.cancellation, session: session, callRange: range)
+            return try function.body(&bound, context)
+        } catch let error as ScriptError {
+            throw error.located(range)
+        } catch is CancellationError {
+            throw ScriptError(.interrupted, "the cell was interrupted", at: range)
+        } catch {
+            throw ScriptError(.runtime, "\(function.name): \(error)", at: range)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import GlassboxEngine
+
+/// Properties and methods of the built-in value types, and dispatch to `ScriptObject`s.
+enum Members {
+    /// Property names of a value, for completion and suggestions.
+    static func propertyNames(of value: ScriptValue) -> [String] {
+        switch value {
+        case .string: return ["count", "isEmpty"]
+        case .list: return ["count", "isEmpty", "first", "last"]
+        case .range: return ["count", "lowerBound", "upperBound"]
+        case .tensor: return ["shape", "count", "rank"]
+        case .object(let o): return o.propertyNames
+        default: return []
+        }
+    }
+
+    /// Methods of a value.
+    static func methods(of value: ScriptValue) -> [Builtin] {
+        switch value {
+        case .string(let s):
+            return [
+                noArgument("uppercased", "String", "The string in upper case.", "\"abc\".uppercased()") { .string(s.uppercased()) },
+                noArgument("lowercased", "String", "The string in lower case.", "\"ABC\".lowercased()") { .string(s.lowercased()) },
+            ]
+        case .list(let items):
+            return [
+                noArgument("sum", "Number", "The sum of the numbers in the list.", "[1, 2, 3].sum()") {
+                    try items.reduce(ScriptValue.int(0)) { try Operators.binary("+", $0, $1, at: SourceRange(.start, .start)) }
+                },
+                noArgument("reversed", "List", "The items in reverse order.", "[1, 2, 3].reversed()") { .list(items.reversed()) },
+            ]
+        case .tensor(let t):
+            func reduce(_ name: String, _ summary: String, _ f: @escaping @Sendable ([Float]) -> Float) -> Builtin {
+                noArgument(name, "Double", summary, "x.\(name)()") {
+                    guard t.count > 0 else { throw ScriptError(.value, "\(name): the tensor is empty") }
+                    return .double(Double(f(t.scalars)))
+                }
+            }
+            return [
+                reduce("sum", "The sum of all values.") { $0.reduce(0, +) },
+                reduce("mean", "The mean of all values.") { $0.reduce(0, +) / Float($0.count) },
+                reduce("min", "The smallest value.") { $0.min()! },
+                reduce("max", "The largest value.") { $0.max()! },
+                noArgument("toList", "List", "The values as a flat List of Doubles.", "x.toList()") {
+                    .list(t.scalars.map { .double(Double($0)) })
+                },
+            ]
+        case .object(let o): return o.methods
+        default: return []
+        }
+    }
+
+    /// Every member name (properties then methods).
+    static func memberNames(of value: ScriptValue) -> [String] {
+        propertyNames(of: value) + methods(of: value).map(\.name)
+    }
+
+    private static func noArgument(_ name: String, _ returns: String, _ summary: String, _ example: String,
+                                   _ f: @escaping @Sendable () throws -> ScriptValue) -> Builtin {
+        Builtin(name: name, parameters: [], returns: returns, summary: summary, example: example) { _, _ in try f() }
+    }
+
+    static func property(of value: ScriptValue, _ name: String, at range: SourceRange) throws -> ScriptValue {
+        switch (value, name) {
+        case (.string(let s), "count"): return .int(s.count)
+        case (.string(let s), "isEmpty"): return .bool(s.isEmpty)
+        case (.list(let items), "count"): return .int(items.count)
+        case (.list(let items), "isEmpty"): return .bool(items.isEmpty)
+        case (.list(let items), "first"): return items.first ?? .nil
+        case (.list(let items), "last"): return items.last ?? .nil
+        case (.range(let r), "count"): return .int(r.count)
+        case (.range(let r), "lowerBound"): return .int(r.lower)
+        case (.range(let r), "upperBound"): return .int(r.upper)
+        case (.tensor(let t), "shape"): return .list(t.shape.map { .int($0) })
+        case (.tensor(let t), "count"): return .int(t.count)
+        case (.tensor(let t), "rank"): return .int(t.rank)
+        case (.object(let o), _):
+            do {
+                if let v = try o.property(name) { return v }
+            } catch let error as ScriptError {
+                throw error.located(range)
+            }
+        default: break
+        }
+        if let method = methods(of: value).first(where: { $0.name == name }) {
+            _ = method
+            throw ScriptError(.type, "'\(name)' is a method of \(value.typeName); call it: .\(name)()", at: range)
+        }
+        throw ScriptError(.name, "\(value.typeName) has no member '\(name)'", at: range,
+                          suggestions: Suggestions.closest(to: name, among: memberNames(of: value)))
+    }
+
+    static func method(of value: ScriptValue, _ name: String, at range: SourceRange) throws -> Builtin {
+        if let method = methods(of: value).first(where: { $0.name == name }) { return method }
+        if propertyNames(of: value).contains(name) {
+            throw ScriptError(.type, "'\(name)' is a property of \(value.typeName), not a method; write .\(name) without parentheses", at: range)
+        }
+        throw ScriptError(.name, "\(value.typeName) has no method '\(name)'", at: range,
+                          suggestions: Suggestions.closest(to: name, among: memberNames(of: value)))
+    }
+}

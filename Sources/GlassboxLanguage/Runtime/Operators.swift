@@ -1,0 +1,210 @@
+import Foundation
+import GlassboxEngine
+
+/// The semantics of the operators, indexing and slicing, on every value type.
+enum Operators {
+    static func unary(_ op: String, _ value: ScriptValue, at range: SourceRange) throws -> ScriptValue {
+        switch (op, value) {
+        case ("-", .int(let v)):
+            guard v != Int.min else { throw ScriptError(.arithmetic, "integer overflow in -\(v)", at: range) }
+            return .int(-v)
+        case ("-", .double(let v)): return .double(-v)
+        case ("-", .tensor(let t)): return .tensor(map(t) { -$0 })
+        case ("!", .bool(let b)): return .bool(!b)
+        default:
+            throw ScriptError(.type, "unary '\(op)' cannot be applied to a \(value.typeName)", at: range)
+        }
+    }
+
+    static func binary(_ op: String, _ l: ScriptValue, _ r: ScriptValue, at range: SourceRange) throws -> ScriptValue {
+        switch (l, r) {
+        case (.int(let a), .int(let b)):
+            return try integer(op, a, b, at: range)
+        case (.int, .double), (.double, .int), (.double, .double):
+            return try real(op, l.numberValue!, r.numberValue!, at: range)
+        case (.string(let a), .string(let b)):
+            switch op {
+            case "+": return .string(a + b)
+            case "==": return .bool(a == b)
+            case "!=": return .bool(a != b)
+            case "<": return .bool(a < b)
+            case "<=": return .bool(a <= b)
+            case ">": return .bool(a > b)
+            case ">=": return .bool(a >= b)
+            default: break
+            }
+        case (.list(let a), .list(let b)) where op == "+":
+            return .list(a + b)
+        case (.tensor(let a), .tensor(let b)):
+            if let f = tensorFunction(op) {
+                guard a.shape == b.shape else {
+                    throw ScriptError(.value, "'\(op)' needs tensors of the same shape, got \(a.shape) and \(b.shape)", at: range)
+                }
+                return .tensor(zip(a, b, f))
+            }
+        case (.tensor(let a), _) where r.numberValue != nil:
+            if let f = tensorFunction(op) {
+                let s = Float(r.numberValue!)
+                return .tensor(map(a) { f($0, s) })
+            }
+        case (_, .tensor(let b)) where l.numberValue != nil:
+            if let f = tensorFunction(op) {
+                let s = Float(l.numberValue!)
+                return .tensor(map(b) { f(s, $0) })
+            }
+        default:
+            break
+        }
+        if op == "==" { return .bool(l == r) }
+        if op == "!=" { return .bool(l != r) }
+        throw ScriptError(.type, "'\(op)' cannot be applied to \(l.typeName) and \(r.typeName)", at: range)
+    }
+
+    private static func integer(_ op: String, _ a: Int, _ b: Int, at range: SourceRange) throws -> ScriptValue {
+        func checked(_ result: (partialValue: Int, overflow: Bool)) throws -> ScriptValue {
+            guard !result.overflow else {
+                throw ScriptError(.arithmetic, "integer overflow in \(a) \(op) \(b); write one operand as a Double (e.g. \(a).0)", at: range)
+            }
+            return .int(result.partialValue)
+        }
+        switch op {
+        case "+": return try checked(a.addingReportingOverflow(b))
+        case "-": return try checked(a.subtractingReportingOverflow(b))
+        case "*": return try checked(a.multipliedReportingOverflow(by: b))
+        case "/":
+            guard b != 0 else { throw ScriptError(.arithmetic, "division by zero", at: range) }
+            return .double(Double(a) / Double(b))
+        case "%":
+            guard b != 0 else { throw ScriptError(.arithmetic, "remainder by zero", at: range) }
+            return try checked(a.remainderReportingOverflow(dividingBy: b))
+        case "==": return .bool(a == b)
+        case "!=": return .bool(a != b)
+        case "<": return .bool(a < b)
+        case "<=": return .bool(a <= b)
+        case ">": return .bool(a > b)
+        case ">=": return .bool(a >= b)
+        default: throw ScriptError(.type, "'\(op)' cannot be applied to Int and Int", at: range)
+        }
+    }
+
+    private static func real(_ op: String, _ a: Double, _ b: Double, at range: SourceRange) throws -> ScriptValue {
+        switch op {
+        case "+": return .double(a + b)
+        case "-": return .double(a - b)
+        case "*": return .double(a * b)
+        case "/":
+            guard b != 0 else { throw ScriptError(.arithmetic, "division by zero", at: range) }
+            return .double(a / b)
+        case "%":
+            guard b != 0 else { throw ScriptError(.arithmetic, "remainder by zero", at: range) }
+            return .double(fmod(a, b))
+        case "==": return .bool(a == b)
+        case "!=": return .bool(a != b)
+        case "<": return .bool(a < b)
+        case "<=": return .bool(a <= b)
+        case ">": return .bool(a > b)
+        case ">=": return .bool(a >= b)
+        default: throw ScriptError(.type, "'\(op)' cannot be applied to numbers", at: range)
+        }
+    }
+
+    /// The element-wise function for `op`; comparisons give 1 or 0.
+    static func tensorFunction(_ op: String) -> (@Sendable (Float, Float) -> Float)? {
+        switch op {
+        case "+": return { $0 + $1 }
+        case "-": return { $0 - $1 }
+        case "*": return { $0 * $1 }
+        case "/": return { $0 / $1 }
+        case "%": return { fmodf($0, $1) }
+        case "==": return { $0 == $1 ? 1 : 0 }
+        case "!=": return { $0 != $1 ? 1 : 0 }
+        case "<": return { $0 < $1 ? 1 : 0 }
+        case "<=": return { $0 <= $1 ? 1 : 0 }
+        case ">": return { $0 > $1 ? 1 : 0 }
+        case ">=": return { $0 >= $1 ? 1 : 0 }
+        default: return nil
+        }
+    }
+
+    static func map(_ t: Tensor, _ f: (Float) -> Float) -> Tensor {
+        var out = [Float](repeating: 0, count: t.count)
+        t.scalars.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count { dst[i] = f(src[i]) }
+            }
+        }
+        return Tensor(shape: t.shape, scalars: out)
+    }
+
+    static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        var out = [Float](repeating: 0, count: a.count)
+        a.scalars.withUnsafeBufferPointer { x in
+            b.scalars.withUnsafeBufferPointer { y in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<x.count { dst[i] = f(x[i], y[i]) }
+                }
+            }
+        }
+        return Tensor(shape: a.shape, scalars: out)
+    }
+
+    /// Rows `rows` along the first dimension; `dropFirst` removes that dimension (for `t[i]`).
+    static func slice(_ t: Tensor, _ rows: Range<Int>, dropFirst: Bool) -> Tensor {
+        let inner = t.shape.dropFirst().reduce(1, *)
+        let scalars = Array(t.scalars[(rows.lowerBound * inner)..<(rows.upperBound * inner)])
+        let shape = dropFirst ? Array(t.shape.dropFirst()) : [rows.count] + t.shape.dropFirst()
+        return Tensor(shape: shape, scalars: scalars)
+    }
+
+    static func checkIndex(_ i: Int, count: Int, what: String, at range: SourceRange) throws {
+        if i < 0 {
+            throw ScriptError(.index, "negative index \(i) is not supported; count from the start (the last item is at .count - 1)", at: range)
+        }
+        if i >= count {
+            let valid = count == 0 ? "it is empty" : "valid indices are 0...\(count - 1)"
+            throw ScriptError(.index, "index \(i) is out of range for a \(what) of \(count) item\(count == 1 ? "" : "s"); \(valid)", at: range)
+        }
+    }
+
+    private static func checkSlice(_ r: IntRange, count: Int, what: String, at range: SourceRange) throws -> Range<Int> {
+        if r.lower < 0 {
+            throw ScriptError(.index, "negative index \(r.lower) is not supported in a slice", at: range)
+        }
+        if r.upper > count {
+            throw ScriptError(.index, "slice \(r) is out of range for a \(what) of \(count) item\(count == 1 ? "" : "s")", at: range)
+        }
+        return r.lower..<r.upper
+    }
+
+    static func index(_ receiver: ScriptValue, _ index: ScriptValue, at range: SourceRange, whole: SourceRange) throws -> ScriptValue {
+        switch (receiver, index) {
+        case (.list(let items), .int(let i)):
+            try checkIndex(i, count: items.count, what: "List", at: range)
+            return items[i]
+        case (.list(let items), .range(let r)):
+            return .list(Array(items[try checkSlice(r, count: items.count, what: "List", at: range)]))
+        case (.string(let s), .int(let i)):
+            let characters = Array(s)
+            try checkIndex(i, count: characters.count, what: "String", at: range)
+            return .string(String(characters[i]))
+        case (.string(let s), .range(let r)):
+            let characters = Array(s)
+            return .string(String(characters[try checkSlice(r, count: characters.count, what: "String", at: range)]))
+        case (.range(let outer), .int(let i)):
+            try checkIndex(i, count: outer.count, what: "Range", at: range)
+            return .int(outer.lower + i)
+        case (.tensor(let t), .int(let i)):
+            guard t.rank > 0 else { throw ScriptError(.index, "a rank-0 Tensor cannot be indexed", at: whole) }
+            try checkIndex(i, count: t.shape[0], what: "Tensor", at: range)
+            return .tensor(slice(t, i..<(i + 1), dropFirst: true))
+        case (.tensor(let t), .range(let r)):
+            guard t.rank > 0 else { throw ScriptError(.index, "a rank-0 Tensor cannot be sliced", at: whole) }
+            return .tensor(slice(t, try checkSlice(r, count: t.shape[0], what: "Tensor", at: range), dropFirst: false))
+        case (.object(let object), _):
+            if let element = try object.element(at: index) { return element }
+            throw ScriptError(.type, "a \(object.typeName) cannot be indexed with a \(index.typeName)", at: whole)
+        default:
+            throw ScriptError(.type, "a \(receiver.typeName) cannot be indexed with a \(index.typeName); use an Int or a Range like 0..<5", at: range)
+        }
+    }
+}

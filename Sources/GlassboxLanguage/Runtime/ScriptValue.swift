@@ -1,0 +1,124 @@
+import GlassboxEngine
+
+/// A value of the Glassbox language.
+///
+/// Numbers keep the Int/Double distinction: integer literals and `+ - * %` on two integers give
+/// integers; `/`, any float operand and the maths builtins give doubles.
+public enum ScriptValue: Sendable {
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case bool(Bool)
+    case `nil`
+    case list([ScriptValue])
+    case range(IntRange)
+    case tensor(Tensor)
+    case function(Builtin)
+    case object(any ScriptObject)
+
+    /// The type name shown by `type(of:)` and in error messages.
+    public var typeName: String {
+        switch self {
+        case .int: return "Int"
+        case .double: return "Double"
+        case .string: return "String"
+        case .bool: return "Bool"
+        case .nil: return "Nil"
+        case .list: return "List"
+        case .range: return "Range"
+        case .tensor: return "Tensor"
+        case .function: return "Function"
+        case .object(let object): return object.typeName
+        }
+    }
+
+    /// The value as a Double, when it is a number.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let v): return Double(v)
+        case .double(let v): return v
+        default: return nil
+        }
+    }
+
+    /// How `print` shows the value (strings without quotes).
+    public var printed: String {
+        if case .string(let s) = self { return s }
+        return repr
+    }
+
+    /// How a cell result shows the value (strings quoted).
+    public var repr: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .double(let v): return ScriptValue.format(v)
+        case .string(let s): return "\"" + s.replacingEscapes() + "\""
+        case .bool(let b): return b ? "true" : "false"
+        case .nil: return "nil"
+        case .list(let items):
+            let shown = items.prefix(100).map(\.repr).joined(separator: ", ")
+            return "[" + shown + (items.count > 100 ? ", … (\(items.count) items)" : "") + "]"
+        case .range(let r): return r.description
+        case .tensor(let t): return ScriptValue.describe(t)
+        case .function(let f): return f.signature
+        case .object(let o): return o.textDescription
+        }
+    }
+
+    /// Shortest round-tripping form; integral values keep a ".0" so they read as Double.
+    public static func format(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+        return "\(v)"
+    }
+
+    static func describe(_ t: Tensor) -> String {
+        let shape = "[" + t.shape.map(String.init).joined(separator: ", ") + "]"
+        let preview = t.scalars.prefix(6).map { ScriptValue.format(Double($0)) }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), [\(preview)\(t.count > 6 ? ", …" : "")])"
+    }
+
+    /// Whether the value counts as true in `if`/`while`/`&&`; only Bool is allowed.
+    func truth(_ what: String, at range: SourceRange) throws -> Bool {
+        guard case .bool(let b) = self else {
+            throw ScriptError(.type, "\(what) must be a Bool, got \(typeName) \(repr.prefix(40))", at: range)
+        }
+        return b
+    }
+}
+
+/// An integer range `a..<b` (closed ranges are stored half-open).
+public struct IntRange: Sendable, Equatable, CustomStringConvertible {
+    public var lower: Int
+    public var upper: Int
+    /// Whether it was written `a...b` (for display).
+    public var closed: Bool
+
+    public init(lower: Int, upper: Int, closed: Bool) {
+        self.lower = lower
+        self.upper = upper
+        self.closed = closed
+    }
+
+    public var count: Int { max(0, upper - lower) }
+    public var description: String { closed ? "\(lower)...\(upper - 1)" : "\(lower)..<\(upper)" }
+}
+
+extension ScriptValue: Equatable {
+    public static func == (lhs: ScriptValue, rhs: ScriptValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b
+        case (.int(let a), .double(let b)): return Double(a) == b
+        case (.double(let a), .int(let b)): return a == Double(b)
+        case (.string(let a), .string(let b)): return a == b
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.nil, .nil): return true
+        case (.list(let a), .list(let b)): return a == b
+        case (.range(let a), .range(let b)): return a.lower == b.lower && a.upper == b.upper
+        case (.tensor(let a), .tensor(let b)): return a == b
+        case (.function(let a), .function(let b)): return a.name == b.name
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// An expression with its source range.
+public indirect enum Expression: Sendable, Equatable {
+    case integer(Int, SourceRange)
+    case float(Double, SourceRange)
+    case string([InterpolatedPart], SourceRange)
+    case bool(Bool, SourceRange)
+    case `nil`(SourceRange)
+    case identifier(String, SourceRange)
+    case list([Expression], SourceRange)
+    case unary(String, Expression, SourceRange)
+    case binary(String, Expression, Expression, SourceRange)
+    case range(Expression, Expression, closed: Bool, SourceRange)
+    case member(Expression, String, SourceRange)
+    case index(Expression, Expression, SourceRange)
+    case call(Expression, [CallArgument], SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .integer(_, let r), .float(_, let r), .string(_, let r), .bool(_, let r), .nil(let r),
+             .identifier(_, let r), .list(_, let r), .unary(_, _, let r), .binary(_, _, _, let r),
+             .range(_, _, _, let r), .member(_, _, let r), .index(_, _, let r), .call(_, _, let r):
+            return r
+        }
+    }
+}
+
+/// A piece of a string literal after parsing.
+public enum InterpolatedPart: Sendable, Equatable {
+    case text(String)
+    case expression(Expression)
+}
+
+/// One argument of a call: an optional label and a value.
+public struct CallArgument: Sendable, Equatable {
+    public var label: String?
+    public var labelRange: SourceRange?
+    public var value: Expression
+
+    public init(label: String?, labelRange: SourceRange? = nil, value: Expression) {
+        self.label = label
+        self.labelRange = labelRange
+        self.value = value
+    }
+}
+
+/// A statement with its source range.
+public indirect enum Statement: Sendable, Equatable {
+    case binding(name: String, mutable: Bool, value: Expression?, SourceRange)
+    /// `target = value` or `target op= value` (`op` is "" for plain assignment).
+    case assignment(target: Expression, op: String, value: Expression, SourceRange)
+    case expression(Expression, silenced: Bool)
+    case `if`(condition: Expression, then: [Statement], else: [Statement]?, SourceRange)
+    case `for`(variable: String, sequence: Expression, body: [Statement], SourceRange)
+    case `while`(condition: Expression, body: [Statement], SourceRange)
+    case `break`(SourceRange)
+    case `continue`(SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .binding(_, _, _, let r), .assignment(_, _, _, let r), .if(_, _, _, let r),
+             .for(_, _, _, let r), .while(_, _, let r), .break(let r), .continue(let r):
+            return r
+        case .expression(let e, _):
+            return e.range
+        }
+    }
+}

@@ -1,0 +1,355 @@
+/// Parses tokens into statements. Recursive descent; precedence from loosest to tightest:
+/// `||`, `&&`, comparison, range, `+ -`, `* / %`, prefix `- !`, postfix (call, member, index).
+public struct Parser {
+    private var tokens: [Token]
+    private var position = 0
+
+    public init(tokens: [Token]) {
+        self.tokens = tokens
+        if tokens.last?.kind != .endOfInput {
+            let end = tokens.last?.range.end ?? .start
+            self.tokens.append(Token(.endOfInput, SourceRange(end, end)))
+        }
+    }
+
+    /// Parses a whole cell.
+    public static func parse(_ source: String) throws -> [Statement] {
+        var parser = Parser(tokens: try Lexer.tokenize(source))
+        return try parser.parseProgram()
+    }
+
+    // MARK: - Token access
+
+    private var current: Token { tokens[position] }
+    private func peek(_ ahead: Int = 1) -> Token { tokens[min(position + ahead, tokens.count - 1)] }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let token = tokens[position]
+        if position < tokens.count - 1 { position += 1 }
+        return token
+    }
+
+    private mutating func skipNewlines() {
+        while current.kind == .newline { advance() }
+    }
+
+    private func error(_ message: String, at token: Token? = nil) -> ScriptError {
+        let token = token ?? current
+        return ScriptError(.syntax, message, at: token.range, atEndOfInput: token.kind == .endOfInput)
+    }
+
+    private func expectedError(_ what: String) -> ScriptError {
+        error("expected \(what), found \(current.spelledForError)")
+    }
+
+    @discardableResult
+    private mutating func expect(_ symbol: String, _ what: String? = nil) throws -> Token {
+        guard current.isSymbol(symbol) else { throw expectedError(what ?? "'\(symbol)'") }
+        return advance()
+    }
+
+    // MARK: - Statements
+
+    public mutating func parseProgram() throws -> [Statement] {
+        let statements = try parseStatements(until: nil)
+        guard current.kind == .endOfInput else {
+            throw error("unexpected \(current.spelledForError): expected a statement")
+        }
+        return statements
+    }
+
+    private mutating func parseStatements(until closer: String?) throws -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            while current.kind == .newline || current.isSymbol(";") { advance() }
+            if current.kind == .endOfInput { return statements }
+            if let closer, current.isSymbol(closer) { return statements }
+            if current.isSymbol("}") {
+                throw error("unexpected '}': there is no open '{' to close")
+            }
+            var statement = try parseStatement()
+            // A statement ends at a newline, ';', a closing brace or the end.
+            if current.isSymbol(";") {
+                if case .expression(let e, _) = statement { statement = .expression(e, silenced: true) }
+                advance()
+            } else if current.kind == .newline || current.kind == .endOfInput || current.isSymbol("}") {
+                // fine
+            } else {
+                throw expectedError("a newline or ';' after the statement")
+            }
+            statements.append(statement)
+        }
+    }
+
+    private mutating func parseBlock(_ owner: String) throws -> ([Statement], SourceLocation) {
+        guard current.isSymbol("{") else { throw expectedError("'{' to start the body of '\(owner)'") }
+        let open = advance()
+        let body = try parseStatements(until: "}")
+        guard current.isSymbol("}") else {
+            throw ScriptError(.syntax, "expected '}' to close the '{' of '\(owner)' at line \(open.range.start.line), column \(open.range.start.column)",
+                              at: current.range, atEndOfInput: current.kind == .endOfInput)
+        }
+        let close = advance()
+        return (body, close.range.end)
+    }
+
+    private mutating func parseStatement() throws -> Statement {
+        let start = current
+        switch current.kind {
+        case .keyword(.let), .keyword(.var):
+            let mutable = current.isKeyword(.var)
+            advance()
+            guard case .identifier(let name) = current.kind else {
+                throw expectedError("a name after '\(mutable ? "var" : "let")'")
+            }
+            let nameToken = advance()
+            if current.isSymbol("=") {
+                advance()
+                skipNewlines()
+                let value = try parseExpression()
+                return .binding(name: name, mutable: mutable, value: value, SourceRange(start.range.start, value.range.end))
+            }
+            if !mutable { throw expectedError("'=' and a value after 'let \(name)'") }
+            return .binding(name: name, mutable: true, value: nil, SourceRange(start.range.start, nameToken.range.end))
+        case .keyword(.if):
+            return try parseIf()
+        case .keyword(.for):
+            advance()
+            guard case .identifier(let name) = current.kind else { throw expectedError("a loop variable name after 'for'") }
+            advance()
+            guard current.isKeyword(.in) else { throw expectedError("'in' after 'for \(name)'") }
+            advance()
+            let sequence = try parseExpression()
+            let (body, end) = try parseBlock("for")
+            return .for(variable: name, sequence: sequence, body: body, SourceRange(start.range.start, end))
+        case .keyword(.while):
+            advance()
+            let condition = try parseExpression()
+            let (body, end) = try parseBlock("while")
+            return .while(condition: condition, body: body, SourceRange(start.range.start, end))
+        case .keyword(.break):
+            advance()
+            return .break(start.range)
+        case .keyword(.continue):
+            advance()
+            return .continue(start.range)
+        default:
+            let expression = try parseExpression()
+            for op in ["=", "+=", "-=", "*=", "/="] where current.isSymbol(op) {
+                let opToken = advance()
+                switch expression {
+                case .identifier, .index, .member: break
+                default:
+                    throw error("cannot assign to this expression: expected a variable name or an element 'name[index]' on the left of '\(op)'", at: opToken)
+                }
+                skipNewlines()
+                let value = try parseExpression()
+                return .assignment(target: expression, op: String(op.dropLast()), value: value,
+                                   SourceRange(expression.range.start, value.range.end))
+            }
+            return .expression(expression, silenced: false)
+        }
+    }
+
+    private mutating func parseIf() throws -> Statement {
+        let start = advance()  // 'if'
+        let condition = try parseExpression()
+        let (then, thenEnd) = try parseBlock("if")
+        var end = thenEnd
+        var otherwise: [Statement]? = nil
+        // `else` may follow on the same line as '}' or on the next line.
+        var lookahead = 0
+        while peek(lookahead).kind == .newline { lookahead += 1 }
+        if peek(lookahead).isKeyword(.else) {
+            for _ in 0..<lookahead { advance() }
+            advance()  // else
+            if current.isKeyword(.if) {
+                let nested = try parseIf()
+                otherwise = [nested]
+                end = nested.range.end
+            } else {
+                let (body, elseEnd) = try parseBlock("else")
+                otherwise = body
+                end = elseEnd
+            }
+        }
+        return .if(condition: condition, then: then, else: otherwise, SourceRange(start.range.start, end))
+    }
+
+    // MARK: - Expressions
+
+    public mutating func parseExpression() throws -> Expression {
+        try parseBinary(level: 0)
+    }
+
+    private static let levels: [[String]] = [
+        ["||"], ["&&"], ["==", "!=", "<", "<=", ">", ">="], ["...", "..<"], ["+", "-"], ["*", "/", "%"],
+    ]
+
+    private mutating func parseBinary(level: Int) throws -> Expression {
+        if level == Parser.levels.count { return try parseUnary() }
+        var left = try parseBinary(level: level + 1)
+        while case .symbol(let op) = current.kind, Parser.levels[level].contains(op) {
+            let opToken = advance()
+            skipNewlines()
+            if current.kind == .endOfInput {
+                throw error("expected an expression after '\(op)', found end of input")
+            }
+            let right = try parseBinary(level: level + 1)
+            let range = SourceRange(left.range.start, right.range.end)
+            if op == "..." || op == "..<" {
+                left = .range(left, right, closed: op == "...", range)
+                if case .symbol(let next) = current.kind, Parser.levels[level].contains(next) {
+                    throw error("ranges cannot be chained: '\(op)' then '\(next)'", at: current)
+                }
+            } else {
+                left = .binary(op, left, right, range)
+                if level == 2, case .symbol(let next) = current.kind, Parser.levels[level].contains(next) {
+                    throw error("comparisons cannot be chained: add parentheses or use '&&' between '\(op)' and '\(next)'", at: current)
+                }
+            }
+            _ = opToken
+        }
+        return left
+    }
+
+    private mutating func parseUnary() throws -> Expression {
+        if case .symbol(let op) = current.kind, op == "-" || op == "!" {
+            let opToken = advance()
+            let operand = try parseUnary()
+            // Fold literal negation so `-3` is one integer (and `-9223372036854775808` works in range).
+            if op == "-" {
+                if case .integer(let v, let r) = operand { return .integer(-v, SourceRange(opToken.range.start, r.end)) }
+                if case .float(let v, let r) = operand { return .float(-v, SourceRange(opToken.range.start, r.end)) }
+            }
+            return .unary(op, operand, SourceRange(opToken.range.start, operand.range.end))
+        }
+        return try parsePostfix()
+    }
+
+    private mutating func parsePostfix() throws -> Expression {
+        var expression = try parsePrimary()
+        while true {
+            if current.isSymbol("(") {
+                let open = advance()
+                var arguments: [CallArgument] = []
+                while !current.isSymbol(")") {
+                    if current.kind == .endOfInput {
+                        throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
+                                          at: current.range, atEndOfInput: true)
+                    }
+                    var label: String? = nil
+                    var labelRange: SourceRange? = nil
+                    if case .identifier(let name) = current.kind, peek().isSymbol(":") {
+                        label = name
+                        labelRange = current.range
+                        advance(); advance()
+                    }
+                    let value = try parseExpression()
+                    arguments.append(CallArgument(label: label, labelRange: labelRange, value: value))
+                    if current.isSymbol(",") {
+                        advance()
+                    } else if !current.isSymbol(")") {
+                        if current.kind == .endOfInput {
+                            throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
+                                              at: current.range, atEndOfInput: true)
+                        }
+                        throw expectedError("',' or ')' in the argument list")
+                    }
+                }
+                let close = advance()
+                expression = .call(expression, arguments, SourceRange(expression.range.start, close.range.end))
+            } else if current.isSymbol("[") {
+                let open = advance()
+                if current.isSymbol("]") { throw expectedError("an index inside '[]'") }
+                let index = try parseExpression()
+                guard current.isSymbol("]") else {
+                    if current.kind == .endOfInput {
+                        throw ScriptError(.syntax, "expected ']' to close the '[' at line \(open.range.start.line), column \(open.range.start.column)",
+                                          at: current.range, atEndOfInput: true)
+                    }
+                    throw expectedError("']' after the index")
+                }
+                let close = advance()
+                expression = .index(expression, index, SourceRange(expression.range.start, close.range.end))
+            } else if current.isSymbol(".") {
+                advance()
+                guard case .identifier(let name) = current.kind else {
+                    throw expectedError("a member name after '.'")
+                }
+                let nameToken = advance()
+                expression = .member(expression, name, SourceRange(expression.range.start, nameToken.range.end))
+            } else {
+                return expression
+            }
+        }
+    }
+
+    private mutating func parsePrimary() throws -> Expression {
+        let token = current
+        switch token.kind {
+        case .integer(let v): advance(); return .integer(v, token.range)
+        case .float(let v): advance(); return .float(v, token.range)
+        case .keyword(.true): advance(); return .bool(true, token.range)
+        case .keyword(.false): advance(); return .bool(false, token.range)
+        case .keyword(.nil): advance(); return .nil(token.range)
+        case .identifier(let name): advance(); return .identifier(name, token.range)
+        case .string(let parts):
+            advance()
+            var parsed: [InterpolatedPart] = []
+            for part in parts {
+                switch part {
+                case .text(let text): parsed.append(.text(text))
+                case .interpolation(let inner, let range):
+                    // The interpolation's tokens end with its closing ')'.
+                    var sub = Parser(tokens: inner)
+                    if sub.current.isSymbol(")") {
+                        throw ScriptError(.syntax, "expected an expression inside '\\(…)'", at: range)
+                    }
+                    let e = try sub.parseExpression()
+                    guard sub.current.isSymbol(")") else {
+                        throw ScriptError(.syntax, "expected ')' to end the interpolation, found \(sub.current.spelledForError)",
+                                          at: sub.current.range)
+                    }
+                    parsed.append(.expression(e))
+                }
+            }
+            return .string(parsed, token.range)
+        case .symbol("("):
+            advance()
+            let inner = try parseExpression()
+            guard current.isSymbol(")") else {
+                if current.kind == .endOfInput {
+                    throw ScriptError(.syntax, "expected ')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)",
+                                      at: current.range, atEndOfInput: true)
+                }
+                throw expectedError("')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)")
+            }
+            advance()
+            return inner
+        case .symbol("["):
+            advance()
+            var items: [Expression] = []
+            while !current.isSymbol("]") {
+                if current.kind == .endOfInput {
+                    throw ScriptError(.syntax, "expected ']' to close the '[' at line \(token.range.start.line), column \(token.range.start.column)",
+                                      at: current.range, atEndOfInput: true)
+                }
+                items.append(try parseExpression())
+                if current.isSymbol(",") {
+                    advance()
+                } else if !current.isSymbol("]") {
+                    if current.kind == .endOfInput { continue }
+                    throw expectedError("',' or ']' in the list")
+                }
+            }
+            let close = advance()
+            return .list(items, SourceRange(token.range.start, close.range.end))
+        case .endOfInput:
+            throw error("expected an expression, found end of input")
+        default:
+            throw expectedError("an expression")
+        }
+    }
+}
