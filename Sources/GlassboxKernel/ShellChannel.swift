@@ -270,7 +270,9 @@ final class ShellChannel {
 struct PagerRequest: Equatable {
     var name: String
     var detailLevel: Int
+}
 
+extension PagerRequest {
     init?(code: String) {
         var text = code.trimmingCharacters(in: .whitespacesAndNewlines)
         var marks = 0
@@ -288,7 +290,6 @@ struct PagerRequest: Equatable {
               first == "_" || CharacterSet.letters.contains(first),
               text.unicodeScalars.allSatisfy({ $0 == "_" || $0 == "." || CharacterSet.alphanumerics.contains($0) })
         else { return nil }
-        name = text
-        detailLevel = marks - 1
+        self.init(name: text, detailLevel: marks - 1)
     }
 }

@@ -32,7 +32,7 @@ public struct WireMessage {
         let names = ["header", "parent_header", "metadata", "content"]
         var objects: [[String: Any]] = []
         for (name, frame) in zip(names, signed) {
-            guard let value = try? JSONSerialization.jsonObject(with: frame) else { throw .invalidJSON(part: name) }
+            guard let value = try? JSONSerialization.jsonObject(with: frame, options: .fragmentsAllowed) else { throw .invalidJSON(part: name) }
             guard let object = value as? [String: Any] else { throw .notAnObject(part: name) }
             objects.append(object)
         }

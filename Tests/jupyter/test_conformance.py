@@ -13,7 +13,7 @@ install_kernelspec()
 class GlassboxKernelTests(jupyter_kernel_test.KernelTests):
     kernel_name = KERNEL_NAME
     language_name = "glassbox"
-    file_extension = ".glassbox"
+    file_extension = ".gbx"
 
     code_hello_world = 'print("hello, world")'
     code_stderr = 'warn("oops")'
