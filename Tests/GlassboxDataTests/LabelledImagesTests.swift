@@ -68,6 +68,9 @@ final class LabelledImagesTests: XCTestCase {
         XCTAssertEqual(oneHot.shape, [3, 3])
         XCTAssertEqual(oneHot.scalars, [1, 0, 0, 0, 1, 0, 0, 0, 1])
         assertDataError(try data.oneHotLabels(classes: 2))
+        assertDataError(try data.oneHotLabels(classes: 0))
+        assertDataError(try data.classMeanImages(classes: -1))
+        assertDataError(try data.perDigit(index: 0, classes: -3))
     }
 
     func testSequentialBatches() throws {
