@@ -111,6 +111,13 @@ public protocol ExecutionContext: AnyObject {
     /// Asks the frontend for a line of input; throws `InputUnavailable` when stdin is not allowed
     /// or the request is interrupted.
     func requestInput(prompt: String, password: Bool) throws -> String
+    /// Publishes `clear_output` (with `wait`, the frontend clears when the next output arrives).
+    func clearOutput(wait: Bool)
+}
+
+extension ExecutionContext {
+    /// Contexts without a notebook (terminal, tests) have nothing to clear.
+    public func clearOutput(wait: Bool) {}
 }
 
 /// Thrown by `ExecutionContext.requestInput` when no answer can come.

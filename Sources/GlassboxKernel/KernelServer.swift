@@ -1,0 +1,98 @@
+import CZeroMQ
+import Foundation
+
+/// Why the kernel could not start.
+public struct KernelStartupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// A Jupyter kernel (protocol 5.3) serving one interpreter over ZeroMQ.
+///
+/// Threads: heartbeat (echo), IOPub publisher, control (kernel_info, interrupt, shutdown, SIGINT),
+/// and the caller's thread, which serves the shell channel one request at a time.
+public final class KernelServer {
+    /// The largest message frame accepted (bigger ones make libzmq drop the peer's connection).
+    public static let maxMessageSize: Int64 = 256 * 1024 * 1024
+
+    private let context: ZMQContext
+    private let shell: ShellChannel
+    private let control: ControlChannel
+    private let heartbeat: Heartbeat
+    private let publisher: IOPubPublisher
+
+    /// Binds all five sockets (closing everything again if any bind fails).
+    /// - Parameters:
+    ///   - signalPipe: the read end from `InterruptSignal.install()`, if SIGINT should interrupt.
+    public init(connection: ConnectionFile, interpreter: any KernelInterpreter, implementationVersion: String,
+                signalPipe: Int32? = nil) throws {
+        if connection.usesCurve && !ZMQContext.hasCurve {
+            throw KernelStartupError(description: "the connection file asks for CURVE encryption, but libzmq has no CURVE support")
+        }
+        let context = try ZMQContext()
+        var sockets: [ZMQSocket] = []
+        func make(_ type: ZMQSocketType, _ channel: ConnectionFile.Channel) throws -> ZMQSocket {
+            let socket = try ZMQSocket(context: context, type: type)
+            sockets.append(socket)
+            try socket.setOption(ZMQ_LINGER, 1000)
+            try socket.setOption(ZMQ_MAXMSGSIZE, int64: Self.maxMessageSize)
+            switch type {
+            case .router: try socket.setOption(ZMQ_ROUTER_HANDOVER, 1)
+            case .xpub:
+                try socket.setOption(ZMQ_XPUB_VERBOSE, 1)
+                try socket.setOption(ZMQ_SNDHWM, 100_000)
+            default: break
+            }
+            if let secret = connection.curveSecretKey, let publicKey = connection.curvePublicKey {
+                try socket.setOption(ZMQ_CURVE_SERVER, 1)
+                try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(secret.utf8))
+                try socket.setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(publicKey.utf8))
+            }
+            do {
+                try socket.bind(connection.endpoint(for: channel))
+            } catch {
+                throw KernelStartupError(description: "cannot bind the \(channel.rawValue) channel: \(error)")
+            }
+            return socket
+        }
+        do {
+            let shellSocket = try make(.router, .shell)
+            let controlSocket = try make(.router, .control)
+            let stdinSocket = try make(.router, .stdin)
+            let iopubSocket = try make(.xpub, .iopub)
+            let hbSocket = try make(.rep, .hb)
+
+            let signer = MessageSigner(key: connection.key)
+            let headers = MessageHeaderFactory()
+            let identity = KernelIdentity(interpreter: interpreter, implementationVersion: implementationVersion)
+            let publisher = try IOPubPublisher(socket: iopubSocket, signer: signer, headers: headers)
+            let relay = InterruptRelay(interpreter: interpreter)
+            let shutdown = ShutdownCoordinator(context: context, publisher: publisher, relay: relay)
+            self.publisher = publisher
+            self.heartbeat = Heartbeat(socket: hbSocket)
+            self.control = ControlChannel(
+                socket: controlSocket, signalPipe: signalPipe, signer: signer, headers: headers, publisher: publisher,
+                identity: identity, relay: relay, shutdown: shutdown)
+            self.shell = ShellChannel(
+                socket: shellSocket, stdin: stdinSocket, interpreter: interpreter, signer: signer, headers: headers,
+                publisher: publisher, identity: identity, relay: relay, shutdown: shutdown, connection: connection)
+            self.context = context
+        } catch {
+            for socket in sockets {
+                try? socket.setOption(ZMQ_LINGER, 0)
+                socket.close()
+            }
+            context.terminate()
+            throw error
+        }
+    }
+
+    /// Serves until a shutdown request; returns when all sockets are closed.
+    public func run() {
+        publisher.start()
+        heartbeat.start()
+        control.start()
+        shell.run()
+        control.waitUntilFinished(timeout: 2)
+        context.terminate()
+    }
+}
