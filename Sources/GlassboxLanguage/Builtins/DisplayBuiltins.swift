@@ -1,6 +1,33 @@
-/// Showing values.
+import GlassboxFigures
+
+/// Showing values and colormaps.
 enum DisplayBuiltins {
-    static var all: [Builtin] { [show] }
+    static var all: [Builtin] { [show, colormap] }
+
+    static let colormap = Builtin(
+        name: "colormap",
+        parameters: [BuiltinParameter(nil, name: "name", type: "String",
+                                      doc: "one of " + Colormap.allNames.joined(separator: ", "))],
+        returns: "Figure",
+        summary: "A figure showing a colormap as a horizontal bar with ticks from 0 to 1.",
+        details: "Heatmaps use 'bwr' or 'seismic' (diverging: blue negative, red positive), 'hot' or 'viridis' "
+            + "(sequential) and 'gray' for digits; add '_r' to reverse a map.",
+        example: "show(colormap(\"viridis\"))\ncolormap(\"bwr\")"
+    ) { args, _ in
+        let name = try args.string("name")
+        guard Colormap.allNames.contains(name) else {
+            throw ScriptError(.value, "colormap: argument 'name' must be a known colormap, got \"\(name)\"; known: "
+                              + Colormap.allNames.joined(separator: ", "),
+                              at: args.ranges["name"], suggestions: Suggestions.closest(to: name, among: Colormap.allNames))
+        }
+        do {
+            let figure = try ColormapFigure(name: name)
+            return .object(FigureValue(figure, title: "Colormap \(name)",
+                                       properties: [("name", .string(name)), ("isDiverging", .bool(figure.colormap.isDiverging))]))
+        } catch let error as FigureError {
+            throw ScriptError(.value, "colormap: \(error.description)", at: args.ranges["name"])
+        }
+    }
 
     static let show = Builtin(
         name: "show",

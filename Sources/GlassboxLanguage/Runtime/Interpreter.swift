@@ -38,9 +38,10 @@ final class Interpreter {
         return result
     }
 
-    private func executeBlock(_ statements: [Statement]) throws -> Flow {
+    private func executeBlock(_ statements: [Statement], binding: (String, ScriptValue)? = nil) throws -> Flow {
         environment.pushScope()
         defer { environment.popScope() }
+        if let (name, value) = binding { environment.declare(name, .init(value: value, mutable: false, declared: nil)) }
         for statement in statements {
             let flow = try execute(statement)
             if flow != .normal { return flow }
@@ -76,10 +77,7 @@ final class Interpreter {
             defer { loopDepth -= 1 }
             func iteration(_ item: ScriptValue) throws -> Bool {
                 try checkCancellation(sequenceExpression.range)
-                environment.pushScope()
-                defer { environment.popScope() }
-                environment.declare(variable, .init(value: item, mutable: false, declared: nil))
-                return try executeBlock(body) != .breakLoop
+                return try executeBlock(body, binding: (variable, item)) != .breakLoop
             }
             switch sequence {
             case .range(let r):

@@ -1,1 +1,0 @@
-// The GlassboxFigures module. See README.md for the module map.

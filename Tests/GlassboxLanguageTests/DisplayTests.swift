@@ -1,0 +1,120 @@
+import Foundation
+import GlassboxEngine
+import GlassboxFigures
+import XCTest
+@testable import GlassboxLanguage
+
+final class DisplayTests: XCTestCase {
+    func testShowColormapDisplaysPNGWhoseBarHasTheMapsColours() throws {
+        let h = Harness()
+        guard case .success(let result) = h.run("show(colormap(\"bwr\"))") else { return XCTFail("show failed") }
+        XCTAssertNil(result)
+        XCTAssertEqual(h.host.displays.count, 1)
+        let output = h.host.displays[0].0
+        let png = try XCTUnwrap(output.png)
+        XCTAssertEqual(png.width, 480)
+        XCTAssertEqual(png.height, 100)
+        XCTAssertEqual(Array(png.bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertEqual(output.mimeMetadata["image/png"], ["width": 480, "height": 100])
+        XCTAssertNotNil(output.mimeData["image/png"].flatMap { Data(base64Encoded: $0) })
+        // Decode: the bar's left end is the map's colour at 0 (blue), its right end at 1 (red).
+        let image = try RasterImage(pngBytes: png.bytes)
+        XCTAssertEqual(image.width, 960)
+        let bar = try ColormapFigure(name: "bwr").barRect
+        let y = Int((bar.y + bar.height / 2) * 2)
+        let left = image.pixel(Int((bar.x + 3) * 2), y)
+        let right = image.pixel(Int((bar.x + bar.width - 3) * 2), y)
+        let middle = image.pixel(Int((bar.x + bar.width / 2) * 2), y)
+        XCTAssertGreaterThan(Int(left.b), 200); XCTAssertLessThan(Int(left.r), 60)
+        XCTAssertGreaterThan(Int(right.r), 200); XCTAssertLessThan(Int(right.b), 60)
+        XCTAssertGreaterThan(Int(middle.r), 220); XCTAssertGreaterThan(Int(middle.g), 220); XCTAssertGreaterThan(Int(middle.b), 220)
+    }
+
+    func testColormapAsCellResultAndItsMembers() {
+        let h = Harness()
+        guard case .success(let output) = h.run("colormap(\"viridis\")") else { return XCTFail() }
+        XCTAssertNotNil(output?.png)
+        XCTAssertEqual(output?.text, "<Figure: Colormap viridis, 480×100 px>")
+        XCTAssertEqual(h.result("colormap(\"bwr\").isDiverging"), "true")
+        XCTAssertEqual(h.result("type(of: colormap(\"gray\"))"), "\"Figure\"")
+        let error = h.error("colormap(\"virdis\")")
+        XCTAssertEqual(error?.kind, .value)
+        XCTAssertEqual(error?.suggestions.first, "viridis")
+        XCTAssertEqual(error?.range?.start.column, 10)
+    }
+
+    func testProgressReporterUpdatesOneDisplayThrottledAndSummarises() {
+        let host = RecordingHost()
+        let clock = ManualClock()
+        let reporter = ProgressReporter(host: host, displayID: "p1", clock: { clock.now })
+        reporter.report(ProgressEvent(task: "epoch 1/2", completed: 0, total: 100))
+        for i in 1...50 {
+            clock.now = Double(i) * 0.01  // 0.5 s in steps of 10 ms
+            reporter.report(ProgressEvent(task: "epoch 1/2", completed: i, total: 100, metrics: [.init("loss", 0.5)]))
+        }
+        clock.now = 1.0
+        reporter.report(ProgressEvent(task: "epoch 1/2", completed: 100, total: 100, metrics: [.init("loss", 0.25)], finished: true))
+        XCTAssertEqual(host.displays.count, 1)
+        XCTAssertEqual(host.displays[0].1, "p1")
+        // 0.5 s at one update per 0.2 s: two throttled updates plus the summary.
+        XCTAssertEqual(host.updates.count, 3)
+        XCTAssertTrue(host.updates.allSatisfy { $0.1 == "p1" })
+        let middle = host.updates[0].0
+        XCTAssertTrue(middle.text.contains("20/100"), middle.text)
+        XCTAssertTrue(middle.text.contains("100.0/s"), middle.text)  // 20 in 0.2 s
+        XCTAssertTrue(middle.text.contains("0.8s left"), middle.text)
+        XCTAssertTrue(middle.html?.contains("<progress value=\"20\" max=\"100\"") ?? false)
+        XCTAssertEqual(host.updates.last?.0.text, "✓ epoch 1/2: 100/100 in 1.0s — loss 0.2500")
+    }
+
+    func testWorkMonitorFromABuiltinReportsAndCancels() throws {
+        let session = LanguageSession()
+        session.register(Builtin(name: "work", parameters: [], summary: "Test work.", example: "work()") { _, context in
+            let monitor = context.workMonitor()
+            for i in 1...3 {
+                try monitor.cancellation.check()
+                monitor.progress(ProgressEvent(task: "work", completed: i, total: 3, finished: i == 3))
+            }
+            return .int(3)
+        })
+        let host = RecordingHost()
+        guard case .success(let output) = session.execute("work()", host: host) else { return XCTFail() }
+        XCTAssertEqual(output?.text, "3")
+        XCTAssertEqual(host.displays.count, 1)
+        XCTAssertTrue(host.updates.last?.0.text.hasPrefix("✓ work: 3/3") ?? false)
+    }
+
+    func testTerminalHostWritesFiguresAndText() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sink = TextSink()
+        let host = TerminalHost(outputDirectory: directory, terminalProgress: false, write: { sink.append($0, $1) })
+        let session = LanguageSession()
+        guard case .success = session.execute("print(\"hi\")\nshow(colormap(\"gray\"))\nshow(colormap(\"hot\"))\nwarn(\"w\")", host: host)
+        else { return XCTFail() }
+        XCTAssertEqual(host.writtenFigures.map(\.lastPathComponent), ["figure-001.png", "figure-002.png"])
+        let bytes = try Data(contentsOf: directory.appendingPathComponent("figure-002.png"))
+        XCTAssertEqual(try RasterImage(pngBytes: [UInt8](bytes)).width, 960)
+        XCTAssertTrue(sink.stdout.hasPrefix("hi\n[figure 1: "))
+        XCTAssertEqual(sink.stderr, "w\n")
+    }
+}
+
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0.0
+    var now: Double {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
+final class TextSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var stdout = ""
+    private(set) var stderr = ""
+    func append(_ text: String, _ stream: HostStream) {
+        lock.lock(); defer { lock.unlock() }
+        if stream == .stdout { stdout += text } else { stderr += text }
+    }
+}
