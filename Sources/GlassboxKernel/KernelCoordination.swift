@@ -52,7 +52,14 @@ final class ShutdownCoordinator: @unchecked Sendable {
         self.relay = relay
     }
 
+    private var finished = false
+
     var isRequested: Bool { lock.withLock { requested } }
+
+    /// Called once the kernel has stopped cleanly; disarms the exit watchdog.
+    func markFinished() {
+        lock.withLock { finished = true }
+    }
 
     func requestShutdown() {
         let first = lock.withLock { () -> Bool in
@@ -63,8 +70,9 @@ final class ShutdownCoordinator: @unchecked Sendable {
         publisher.drainAndStop()
         relay.interrupt()
         context.shutdown()
-        let watchdog = Thread {
+        let watchdog = Thread { [self] in
             Thread.sleep(forTimeInterval: 3)
+            if lock.withLock({ finished }) { return }
             KernelLog.warning("shutdown: the running cell did not stop in time; exiting")
             exit(0)
         }

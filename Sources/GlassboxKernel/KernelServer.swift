@@ -19,6 +19,7 @@ public final class KernelServer {
     private let control: ControlChannel
     private let heartbeat: Heartbeat
     private let publisher: IOPubPublisher
+    private let shutdown: ShutdownCoordinator
 
     /// Binds all five sockets (closing everything again if any bind fails).
     /// - Parameters:
@@ -68,6 +69,7 @@ public final class KernelServer {
             let relay = InterruptRelay(interpreter: interpreter)
             let shutdown = ShutdownCoordinator(context: context, publisher: publisher, relay: relay)
             self.publisher = publisher
+            self.shutdown = shutdown
             self.heartbeat = Heartbeat(socket: hbSocket)
             self.control = ControlChannel(
                 socket: controlSocket, signalPipe: signalPipe, signer: signer, headers: headers, publisher: publisher,
@@ -94,5 +96,6 @@ public final class KernelServer {
         shell.run()
         control.waitUntilFinished(timeout: 2)
         context.terminate()
+        shutdown.markFinished()
     }
 }

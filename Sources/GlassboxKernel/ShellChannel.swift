@@ -110,8 +110,8 @@ final class ShellChannel {
         for queued in aborted {
             if queued.msgType == "execute_request" {
                 publisher.publishStatus("busy", parent: queued.rawHeader)
-                replies.send("execute_reply", content: ["status": "aborted", "execution_count": executionCount],
-                             to: queued, on: socket)
+                replies.send("execute_reply", content: ["status": "aborted"], to: queued, on: socket,
+                             metadata: ["status": "aborted"])
                 publisher.publishStatus("idle", parent: queued.rawHeader)
             } else {
                 handle(queued)
