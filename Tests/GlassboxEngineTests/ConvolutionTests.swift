@@ -109,6 +109,37 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// Several images share one im2col matrix; uneven chunks (7 images, 3 per chunk) must give the
+    /// same results as one image at a time and as the naive loops.
+    func testChunkedBatchesMatchPerImage() throws {
+        for (s, padding) in [(1, Padding.same), (2, Padding.same), (2, Padding.valid)] {
+            let x = randomTensor([7, 3, 6, 5], seed: 900 + UInt64(s))
+            let w = randomTensor([4, 3, 3, 3], seed: 901)
+            let b = randomTensor([4], seed: 902)
+            let g = try Convolution2D.geometry(input: x.shape, weight: w.shape, stride: (s, s), padding: padding)
+            let spatial = g.outputHeight * g.outputWidth
+            let one = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding, budget: 1)
+            let chunked = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding,
+                                                    budget: 3 * spatial)
+            assertClose(one.scalars, naiveConv(x, w, b, g).scalars, tolerance: 1e-4)
+            assertClose(chunked.scalars, one.scalars, tolerance: 1e-5)
+            let gy = randomTensor(one.shape, seed: 903)
+            let dxOne = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (s, s),
+                                                        padding: padding, budget: 1)
+            let dxChunk = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (s, s),
+                                                          padding: padding, budget: 3 * spatial)
+            assertClose(dxChunk.scalars, dxOne.scalars, tolerance: 1e-5)
+            XCTAssertEqual(dot(x, dxOne), dot(one, gy) - dot(b, try Convolution2D.biasGradient(outputGradient: gy)),
+                           accuracy: 1e-3)
+            let dwOne = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: w.shape, stride: (s, s),
+                                                         padding: padding, budget: 1)
+            let dwChunk = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: w.shape, stride: (s, s),
+                                                           padding: padding, budget: 3 * spatial)
+            assertClose(dwChunk.scalars, dwOne.scalars, tolerance: 1e-4)
+            XCTAssertEqual(dot(w, dwOne), dot(x, dxOne), accuracy: 1e-3)
+        }
+    }
+
     func testInputGradientByHandIsTransposedConvolution() throws {
         // 1×1 input channel, 3×3 image, 2×2 kernel [[1,2],[3,4]], VALID, stride 1: output 2×2.
         // A unit gradient at output (0,0) spreads the kernel over input rows 0–1, cols 0–1.

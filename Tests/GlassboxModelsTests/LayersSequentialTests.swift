@@ -23,6 +23,12 @@ final class LayersSequentialTests: XCTestCase {
     func testZooShapesAndParameterCounts() throws {
         let model = try Self.cnnMaxB()
         XCTAssertEqual(model.parameters.map(\.value.count).reduce(0, +), 1_379_557)
+        XCTAssertEqual(model.parameterCount, 1_379_557)
+        let summary = model.summary.split(separator: "\n")
+        XCTAssertEqual(summary.count, 2 + 13 + 1)
+        XCTAssertEqual(summary[2].split(separator: " ", omittingEmptySubsequences: true),
+                       ["conv1", "conv2d", "[32,", "28,", "28]", "320"])
+        XCTAssertEqual(summary.last, "total parameters: 1379557")
         XCTAssertEqual(try Self.cnnMaxB(bias: false).parameters.map(\.value.count).reduce(0, +), 1_378_698)
         XCTAssertEqual(model.layerOutputShapes[2], [32, 14, 14])
         XCTAssertEqual(model.layerOutputShapes[5], [64, 7, 7])
