@@ -64,6 +64,23 @@ final class ConvolutionTests: XCTestCase {
                        [45.5, 54.5, 81.5, 90.5])
     }
 
+    /// 28×28 with a 4×4 kernel, stride 2, SAME equals VALID on the image zero-padded by one on every
+    /// side (30×30 → 14×14), independently of the geometry code's padding split.
+    func testTwentyEightToFourteenPadsOneOnEachSide() throws {
+        let x = randomTensor([2, 2, 28, 28], seed: 60)
+        let w = randomTensor([3, 2, 4, 4], seed: 61)
+        var padded = Tensor(zeros: [2, 2, 30, 30])
+        for p in 0..<4 {
+            for r in 0..<28 {
+                for c in 0..<28 { padded.scalars[p * 900 + (r + 1) * 30 + c + 1] = x.scalars[p * 784 + r * 28 + c] }
+            }
+        }
+        let same = try Convolution2D.forward(input: x, weight: w, bias: nil, stride: (2, 2), padding: .same)
+        let valid = try Convolution2D.forward(input: padded, weight: w, bias: nil, stride: (2, 2), padding: .valid)
+        XCTAssertEqual(same.shape, [2, 3, 14, 14])
+        assertClose(same.scalars, valid.scalars, tolerance: 1e-5)
+    }
+
     func testForwardMatchesNaiveForAllKernelsStridesAndPaddings() throws {
         var seed: UInt64 = 10
         for k in 1...5 {
