@@ -15,13 +15,19 @@ public protocol LinearLayer: Layer {
 
 extension Dense: LinearLayer {
     public func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-        var out = try MatrixProduct.matmul(x, weight, transposeB: true)
-        if let bias { out = try out.addingPerChannel(bias) }
-        return out
+        try naming(name) {
+            var out = try MatrixProduct.matmul(x, weight, transposeB: true)
+            if let bias { out = try out.addingPerChannel(bias) }
+            return out
+        }
     }
 
     public func linearTranspose(_ signal: Tensor, weight: Tensor, inputShape: [Int]) throws -> Tensor {
-        try MatrixProduct.matmul(signal, weight).reshaped(inputShape)
+        let result = try naming(name) { try MatrixProduct.matmul(signal, weight) }
+        guard result.shape == inputShape else {
+            throw LayerError.shapeMismatch(layer: name, what: "transposed signal", expected: "\(inputShape)", got: result.shape)
+        }
+        return result
     }
 }
 
