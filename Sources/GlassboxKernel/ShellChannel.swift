@@ -122,7 +122,15 @@ final class ShellChannel {
     /// Runs a cell; returns the requests queued behind it when it failed with `stop_on_error`.
     private func execute(_ request: WireMessage) -> [WireMessage] {
         let content = request.content
-        let code = JSONFields.string(content, "code") ?? ""
+        guard let code = JSONFields.string(content, "code") else {
+            KernelLog.warning("shell: execute_request without a string \"code\"")
+            let problem = "execute_request content has no string field \"code\""
+            replies.send("execute_reply", content: [
+                "status": "error", "ename": "InvalidRequest", "evalue": problem, "traceback": ["InvalidRequest: \(problem)"],
+                "execution_count": executionCount, "user_expressions": [String: Any](), "payload": [[String: Any]](),
+            ], to: request, on: socket)
+            return []
+        }
         let silent = JSONFields.bool(content, "silent") ?? false
         let storeHistory = silent ? false : (JSONFields.bool(content, "store_history") ?? true)
         let allowStdin = JSONFields.bool(content, "allow_stdin") ?? true
