@@ -24,6 +24,7 @@ struct KernelCommand: ParsableCommand {
             FileHandle.standardError.write(Data("glassbox kernel: cannot install the SIGINT handler: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        signal(SIGPIPE, SIG_IGN)  // a closed stderr or socket must not kill the kernel
         let connection: ConnectionFile
         do {
             connection = try ConnectionFile.load(path: connectionFile)
@@ -35,6 +36,9 @@ struct KernelCommand: ParsableCommand {
             let server = try KernelServer(
                 connection: connection, interpreter: LanguageKernelAdapter(),
                 implementationVersion: Self.implementationVersion, signalPipe: signalPipe)
+            if let parent = ParentWatcher.parentPID(environment: ProcessInfo.processInfo.environment) {
+                ParentWatcher.start(parentPID: parent)
+            }
             if server.boundConnection != connection {
                 // Ports given as 0 were chosen now: write them back, as ipykernel does.
                 try server.boundConnection.jsonData.write(to: URL(fileURLWithPath: connectionFile))

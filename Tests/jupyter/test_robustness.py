@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import signal
 import subprocess
 import tempfile
@@ -407,3 +408,21 @@ def test_shutdown_while_a_cell_runs():
     assert k.proc.wait(timeout=5) == 0
     assert time.monotonic() - t0 < 3
     k.shutdown()
+
+
+def test_kernel_exits_when_its_parent_dies():
+    info = valid_info()
+    path = write_connection(json.dumps(info))
+    # sh starts the kernel with JPY_PARENT_PID=<sh>, prints its pid, and exits soon after.
+    script = f'JPY_PARENT_PID=$$ "{BIN}" kernel --connection-file "{path}" 2>/dev/null & echo $!; sleep 0.5'
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=10).stdout
+    pid = int(out.strip())
+    deadline = time.monotonic() + 5
+    alive = True
+    while time.monotonic() < deadline and alive:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            alive = False
+    assert not alive
