@@ -27,12 +27,17 @@ final class Interpreter {
         loopDepth = 0
         var result: ScriptValue? = nil
         for (i, statement) in statements.enumerated() {
-            try checkCancellation(statement.range)
-            if i == statements.count - 1, case .expression(let e, let silenced) = statement {
-                let value = try evaluate(e)
-                result = silenced ? nil : value
-            } else {
-                _ = try execute(statement)
+            do {
+                try checkCancellation(statement.range)
+                if i == statements.count - 1, case .expression(let e, let silenced) = statement {
+                    let value = try evaluate(e)
+                    result = silenced ? nil : value
+                } else {
+                    _ = try execute(statement)
+                }
+            } catch let error as ScriptError {
+                // Every error points somewhere: at worst, at its statement.
+                throw error.located(statement.range)
             }
         }
         return result
@@ -96,10 +101,15 @@ final class Interpreter {
                 }
                 for i in 0..<t.shape[0] where try !iteration(.tensor(Operators.slice(t, i..<(i + 1), dropFirst: true))) { break }
             case .object(let object):
-                guard let items = try object.property("items"), case .list(let list) = items else {
+                guard let count = object.elementCount else {
                     throw ScriptError(.type, "cannot loop over a \(object.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
                 }
-                for item in list where try !iteration(item) { break }
+                var i = 0
+                while i < count {
+                    guard let item = try object.element(at: .int(i)) else { break }
+                    if try !iteration(item) { break }
+                    i += 1
+                }
             default:
                 throw ScriptError(.type, "cannot loop over a \(sequence.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
             }
