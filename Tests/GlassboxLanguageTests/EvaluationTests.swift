@@ -237,6 +237,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.error("prnt(1)")?.suggestions.first, "print")
         let member = h.error("\"abc\".cont")
         XCTAssertEqual(member?.suggestions, ["count"])
+        XCTAssertEqual(member?.range?.start.column, 7)
+        XCTAssertEqual(member?.range?.end.column, 11)
         let method = h.error("[1].sume()")
         XCTAssertEqual(method?.suggestions, ["sum"])
     }

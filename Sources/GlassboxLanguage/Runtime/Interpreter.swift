@@ -220,7 +220,7 @@ final class Interpreter {
             return .range(IntRange(lower: a, upper: end.0, closed: closed))
         case .member(let base, let name, let range):
             let receiver = try evaluate(base)
-            return try Members.property(of: receiver, name, at: range)
+            return try Members.property(of: receiver, name, at: Interpreter.nameRange(name, endingAt: range))
         case .index(let base, let indexExpression, let range):
             let receiver = try evaluate(base)
             let index = try evaluate(indexExpression)
@@ -230,7 +230,7 @@ final class Interpreter {
             let function: Builtin
             if case .member(let base, let name, let memberRange) = callee {
                 let receiver = try evaluate(base)
-                function = try Members.method(of: receiver, name, at: memberRange)
+                function = try Members.method(of: receiver, name, at: Interpreter.nameRange(name, endingAt: memberRange))
             } else {
                 let value = try evaluate(callee)
                 guard case .function(let f) = value else {
@@ -245,6 +245,15 @@ final class Interpreter {
             }
             return try call(function, arguments, at: range)
         }
+    }
+
+    /// The range of the member name at the end of a member expression (for carets under `cont`
+    /// in `xs.cont` rather than under the whole expression).
+    static func nameRange(_ name: String, endingAt range: SourceRange) -> SourceRange {
+        let length = name.unicodeScalars.count
+        guard range.end.column > length else { return range }
+        let start = SourceLocation(line: range.end.line, column: range.end.column - length, offset: range.end.offset - length)
+        return SourceRange(start, range.end)
     }
 
     func call(_ function: Builtin, _ arguments: [(label: String?, value: ScriptValue, range: SourceRange?)],
