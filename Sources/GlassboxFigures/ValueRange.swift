@@ -29,6 +29,7 @@ public enum ValueRange: Sendable, Equatable {
         case .automatic:
             return ValueRange.widen(m, M)
         case .symmetricIfMixed:
+            if m == 0 && M == 0 { return -1...1 }
             if m * M >= 0 { return ValueRange.widen(m, M) }
             let a = Swift.max(abs(m), abs(M))
             return -a...a
@@ -50,10 +51,9 @@ public enum ValueRange: Sendable, Equatable {
         }
     }
 
+    /// [a, b], or for a constant (a == b) the range [a, a + 1], so the constant shows as the colour at
+    /// the low end, as matplotlib does. (An all-zero map in a symmetric mode is (−1, 1): zero is centred.)
     static func widen(_ a: Double, _ b: Double) -> ClosedRange<Double> {
-        if b > a { return a...b }
-        // Like matplotlib: a constant image gets a small range around its value.
-        let pad = a == 0 ? 1 : abs(a) * 0.1
-        return (a - pad)...(a + pad)
+        b > a ? a...b : a...(a + 1)
     }
 }

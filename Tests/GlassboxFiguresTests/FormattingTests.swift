@@ -13,10 +13,10 @@ final class FormattingTests: XCTestCase {
         XCTAssertEqual(ValueRange.fixed(2, -1).resolve(mixed), -1...2)
         XCTAssertEqual(ValueRange.automatic.resolve([.nan, 1, .infinity, 2]), 1...2)
         // Degenerate input still gives a usable range.
-        let constant = ValueRange.automatic.resolve([5, 5])
-        XCTAssertLessThan(constant.lowerBound, 5)
-        XCTAssertGreaterThan(constant.upperBound, 5)
-        XCTAssertEqual(ValueRange.automatic.resolve([]), -1...1)
+        XCTAssertEqual(ValueRange.automatic.resolve([5, 5]), 5...6)
+        XCTAssertEqual(ValueRange.automatic.resolve([]), 0...1)
+        XCTAssertEqual(ValueRange.symmetricIfMixed.resolve([0, 0]), -1...1)
+        XCTAssertEqual(ValueRange.symmetric.resolve([0, 0]), -1...1)
         XCTAssertEqual(ValueRange(name: "pixel_range"), .symmetricIfMixed)
         XCTAssertNil(ValueRange(name: "bogus"))
     }

@@ -187,6 +187,16 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.result("abs(tensor([-1.5, 2])).toList()"), "[1.5, 2.0]")
     }
 
+    func testDeeplyNestedListsAreAnErrorNotACrash() {
+        let h = Harness()
+        let error = h.error("var x = []\nfor i in 0..<100000 { x = [x] }")
+        XCTAssertEqual(error?.kind, .value)
+        XCTAssertTrue(error?.message.hasPrefix("lists are nested too deeply") ?? false)
+        XCTAssertEqual(h.result("x.count"), "1")
+        XCTAssertEqual(h.error("var y = [0]\nfor i in 0..<100000 { y[0] = y }")?.kind, .value)
+        XCTAssertEqual(h.result("[[1], [[2]]]"), "[[1], [[2]]]")
+    }
+
     func testMathBuiltins() {
         let h = Harness()
         XCTAssertEqual(h.result("abs(-3)"), "3")
@@ -227,6 +237,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.error("prnt(1)")?.suggestions.first, "print")
         let member = h.error("\"abc\".cont")
         XCTAssertEqual(member?.suggestions, ["count"])
+        XCTAssertEqual(member?.range?.start.column, 7)
+        XCTAssertEqual(member?.range?.end.column, 11)
         let method = h.error("[1].sume()")
         XCTAssertEqual(method?.suggestions, ["sum"])
     }

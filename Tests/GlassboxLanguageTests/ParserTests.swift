@@ -135,3 +135,37 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(error.range?.start.offset, 13)
     }
 }
+
+final class NestingTests: XCTestCase {
+    /// Deep nesting is a clear SyntaxError (not a stack overflow), and the deepest accepted nesting
+    /// runs, even in a debug build, on a thread with Linux's default 8 MiB stack.
+    func testDeepNestingIsRejectedAndAcceptedDepthFitsASmallStack() {
+        let tooDeep = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+        XCTAssertThrowsError(try Parser.parse(tooDeep)) { error in
+            XCTAssertTrue((error as? ScriptError)?.message.hasPrefix("the code is nested too deeply") ?? false)
+        }
+        XCTAssertThrowsError(try Parser.parse(String(repeating: "-", count: 5000) + "1"))
+        XCTAssertThrowsError(try Parser.parse(String(repeating: "if true {", count: 500) + String(repeating: "}", count: 500)))
+        XCTAssertThrowsError(try Parser.parse(String(repeating: "\"\\(", count: 3000) + String(repeating: ")\"", count: 3000)))
+        XCTAssertThrowsError(try Parser.parse(String(repeating: "\"\\((", count: 40) + "1" + String(repeating: "))\"", count: 40)))
+        XCTAssertEqual(try Parser.parse("\"a\\(\"b\\(1)\")\"").count, 1)
+
+        let depth = Parser.maximumNesting - 2
+        let deepest = "[" + String(repeating: "(", count: depth - 1) + "-1" + String(repeating: " + 1)", count: depth - 1) + "]"
+        let result = ResultBox()
+        let thread = Thread {
+            let session = LanguageSession()
+            if case .success(let output) = session.execute(deepest, host: RecordingHost()) { result.text = output?.text }
+            result.done.signal()
+        }
+        thread.stackSize = 8 * 1024 * 1024
+        thread.start()
+        XCTAssertEqual(result.done.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(result.text, "[\(depth - 2)]")
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var text: String?
+    let done = DispatchSemaphore(value: 0)
+}

@@ -27,12 +27,17 @@ final class Interpreter {
         loopDepth = 0
         var result: ScriptValue? = nil
         for (i, statement) in statements.enumerated() {
-            try checkCancellation(statement.range)
-            if i == statements.count - 1, case .expression(let e, let silenced) = statement {
-                let value = try evaluate(e)
-                result = silenced ? nil : value
-            } else {
-                _ = try execute(statement)
+            do {
+                try checkCancellation(statement.range)
+                if i == statements.count - 1, case .expression(let e, let silenced) = statement {
+                    let value = try evaluate(e)
+                    result = silenced ? nil : value
+                } else {
+                    _ = try execute(statement)
+                }
+            } catch let error as ScriptError {
+                // Every error points somewhere: at worst, at its statement.
+                throw error.located(statement.range)
             }
         }
         return result
@@ -96,10 +101,15 @@ final class Interpreter {
                 }
                 for i in 0..<t.shape[0] where try !iteration(.tensor(Operators.slice(t, i..<(i + 1), dropFirst: true))) { break }
             case .object(let object):
-                guard let items = try object.property("items"), case .list(let list) = items else {
+                guard let count = object.elementCount else {
                     throw ScriptError(.type, "cannot loop over a \(object.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
                 }
-                for item in list where try !iteration(item) { break }
+                var i = 0
+                while i < count {
+                    guard let item = try object.element(at: .int(i)) else { break }
+                    if try !iteration(item) { break }
+                    i += 1
+                }
             default:
                 throw ScriptError(.type, "cannot loop over a \(sequence.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
             }
@@ -148,7 +158,9 @@ final class Interpreter {
             var value = try evaluate(valueExpression)
             if !op.isEmpty { value = try Operators.binary(op, items[i], value, at: range) }
             items[i] = value
-            _ = environment.assign(name, .list(items))
+            let updated = ScriptValue.list(items)
+            try updated.checkListNesting(at: range)
+            _ = environment.assign(name, updated)
         case .member(let base, let name, _):
             let receiver = try evaluate(base)
             throw ScriptError(.type, "cannot assign to '\(name)': properties of \(receiver.typeName) are read-only", at: target.range)
@@ -179,8 +191,10 @@ final class Interpreter {
             if let builtin = session.registry[name] { return .function(builtin) }
             throw ScriptError(.name, "cannot find '\(name)' in scope", at: range,
                               suggestions: Suggestions.closest(to: name, among: environment.visibleNames + session.registry.names))
-        case .list(let items, _):
-            return .list(try items.map(evaluate))
+        case .list(let items, let range):
+            let list = ScriptValue.list(try items.map(evaluate))
+            try list.checkListNesting(at: range)
+            return list
         case .unary(let op, let operand, let range):
             return try Operators.unary(op, try evaluate(operand), at: range)
         case .binary(let op, let left, let right, let range):
@@ -206,7 +220,7 @@ final class Interpreter {
             return .range(IntRange(lower: a, upper: end.0, closed: closed))
         case .member(let base, let name, let range):
             let receiver = try evaluate(base)
-            return try Members.property(of: receiver, name, at: range)
+            return try Members.property(of: receiver, name, at: Interpreter.nameRange(name, endingAt: range))
         case .index(let base, let indexExpression, let range):
             let receiver = try evaluate(base)
             let index = try evaluate(indexExpression)
@@ -216,7 +230,7 @@ final class Interpreter {
             let function: Builtin
             if case .member(let base, let name, let memberRange) = callee {
                 let receiver = try evaluate(base)
-                function = try Members.method(of: receiver, name, at: memberRange)
+                function = try Members.method(of: receiver, name, at: Interpreter.nameRange(name, endingAt: memberRange))
             } else {
                 let value = try evaluate(callee)
                 guard case .function(let f) = value else {
@@ -231,6 +245,15 @@ final class Interpreter {
             }
             return try call(function, arguments, at: range)
         }
+    }
+
+    /// The range of the member name at the end of a member expression (for carets under `cont`
+    /// in `xs.cont` rather than under the whole expression).
+    static func nameRange(_ name: String, endingAt range: SourceRange) -> SourceRange {
+        let length = name.unicodeScalars.count
+        guard range.end.column > length else { return range }
+        let start = SourceLocation(line: range.end.line, column: range.end.column - length, offset: range.end.offset - length)
+        return SourceRange(start, range.end)
     }
 
     func call(_ function: Builtin, _ arguments: [(label: String?, value: ScriptValue, range: SourceRange?)],

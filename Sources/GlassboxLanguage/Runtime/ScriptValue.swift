@@ -78,6 +78,27 @@ public enum ScriptValue: Sendable {
         return "Tensor(shape: \(shape), [\(preview)\(t.count > 6 ? ", …" : "")])"
     }
 
+    /// The deepest nesting of lists accepted (keeps display, comparison and `tensor` bounded).
+    public static let maximumListNesting = 32
+
+    /// How deeply lists nest in this value (0 for a non-list), counting at most to `limit + 1`.
+    func listNesting(limit: Int = ScriptValue.maximumListNesting) -> Int {
+        guard case .list(let items) = self else { return 0 }
+        if limit <= 0 { return 1 }
+        var deepest = 0
+        for item in items {
+            if case .list = item { deepest = max(deepest, item.listNesting(limit: limit - 1)) }
+        }
+        return 1 + deepest
+    }
+
+    /// Throws when lists nest deeper than `maximumListNesting`.
+    func checkListNesting(at range: SourceRange) throws {
+        if listNesting() > ScriptValue.maximumListNesting {
+            throw ScriptError(.value, "lists are nested too deeply (more than \(ScriptValue.maximumListNesting) levels)", at: range)
+        }
+    }
+
     /// Whether the value counts as true in `if`/`while`/`&&`; only Bool is allowed.
     func truth(_ what: String, at range: SourceRange) throws -> Bool {
         guard case .bool(let b) = self else {

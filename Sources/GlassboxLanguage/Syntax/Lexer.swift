@@ -9,6 +9,9 @@ public struct Lexer {
     private var column = 1
     private var bracketDepth = 0
     private let baseOffsetLine: Int
+    private var interpolationDepth = 0
+    /// The deepest nesting of string interpolations accepted.
+    public static let maximumInterpolationNesting = 16
 
     public init(_ source: String) {
         self.scalars = Array(source.unicodeScalars)
@@ -249,8 +252,13 @@ public struct Lexer {
 
     /// Reads the tokens of `\( … )` up to the matching `)`.
     private mutating func interpolation(_ start: SourceLocation) throws -> StringPart {
+        guard interpolationDepth < Lexer.maximumInterpolationNesting else {
+            throw ScriptError(.syntax, "string interpolations are nested too deeply (more than \(Lexer.maximumInterpolationNesting) levels)",
+                              at: SourceRange(start, location))
+        }
         var inner = Lexer(scalars: scalars, at: location)
         inner.bracketDepth = 1
+        inner.interpolationDepth = interpolationDepth + 1
         var tokens: [Token] = []
         while true {
             let token = try inner.next()

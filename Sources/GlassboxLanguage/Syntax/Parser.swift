@@ -3,6 +3,17 @@
 public struct Parser {
     private var tokens: [Token]
     private var position = 0
+    private var depth = 0
+    /// The deepest nesting of brackets, blocks and prefix operators accepted (keeps recursion,
+    /// and so the stack of the kernel's thread, bounded).
+    public static let maximumNesting = 64
+
+    private mutating func enter(_ token: Token) throws {
+        depth += 1
+        if depth > Parser.maximumNesting {
+            throw ScriptError(.syntax, "the code is nested too deeply (more than \(Parser.maximumNesting) levels of brackets, blocks or prefix operators)", at: token.range)
+        }
+    }
 
     public init(tokens: [Token]) {
         self.tokens = tokens
@@ -83,7 +94,13 @@ public struct Parser {
     }
 
     private mutating func parseBlock(_ owner: String) throws -> ([Statement], SourceLocation) {
+        // Like Swift, the '{' may be on the next line.
+        var lookahead = 0
+        while peek(lookahead).kind == .newline { lookahead += 1 }
+        if peek(lookahead).isSymbol("{") { for _ in 0..<lookahead { advance() } }
         guard current.isSymbol("{") else { throw expectedError("'{' to start the body of '\(owner)'") }
+        try enter(current)
+        defer { depth -= 1 }
         let open = advance()
         let body = try parseStatements(until: "}")
         guard current.isSymbol("}") else {
@@ -180,18 +197,26 @@ public struct Parser {
     // MARK: - Expressions
 
     public mutating func parseExpression() throws -> Expression {
-        try parseBinary(level: 0)
+        try enter(current)
+        defer { depth -= 1 }
+        return try parseBinary(level: 0)
     }
 
     private static let levels: [[String]] = [
         ["||"], ["&&"], ["==", "!=", "<", "<=", ">", ">="], ["...", "..<"], ["+", "-"], ["*", "/", "%"],
     ]
 
-    private mutating func parseBinary(level: Int) throws -> Expression {
-        if level == Parser.levels.count { return try parseUnary() }
-        var left = try parseBinary(level: level + 1)
-        while case .symbol(let op) = current.kind, Parser.levels[level].contains(op) {
-            let opToken = advance()
+    private func binaryLevel(_ token: Token) -> (String, Int)? {
+        guard case .symbol(let op) = token.kind else { return nil }
+        guard let level = Parser.levels.firstIndex(where: { $0.contains(op) }) else { return nil }
+        return (op, level)
+    }
+
+    /// Precedence climbing: all binary operators of level `minLevel` or tighter, left-associative.
+    private mutating func parseBinary(level minLevel: Int) throws -> Expression {
+        var left = try parseUnary()
+        while let (op, level) = binaryLevel(current), level >= minLevel {
+            advance()
             skipNewlines()
             if current.kind == .endOfInput {
                 throw error("expected an expression after '\(op)', found end of input")
@@ -200,22 +225,23 @@ public struct Parser {
             let range = SourceRange(left.range.start, right.range.end)
             if op == "..." || op == "..<" {
                 left = .range(left, right, closed: op == "...", range)
-                if case .symbol(let next) = current.kind, Parser.levels[level].contains(next) {
+                if let (next, nextLevel) = binaryLevel(current), nextLevel == level {
                     throw error("ranges cannot be chained: '\(op)' then '\(next)'", at: current)
                 }
             } else {
                 left = .binary(op, left, right, range)
-                if level == 2, case .symbol(let next) = current.kind, Parser.levels[level].contains(next) {
+                if level == 2, let (next, nextLevel) = binaryLevel(current), nextLevel == level {
                     throw error("comparisons cannot be chained: add parentheses or use '&&' between '\(op)' and '\(next)'", at: current)
                 }
             }
-            _ = opToken
         }
         return left
     }
 
     private mutating func parseUnary() throws -> Expression {
         if case .symbol(let op) = current.kind, op == "-" || op == "!" {
+            try enter(current)
+            defer { depth -= 1 }
             let opToken = advance()
             let operand = try parseUnary()
             // Fold literal negation so `-3` is one integer (and `-9223372036854775808` works in range).
@@ -304,6 +330,7 @@ public struct Parser {
                 case .interpolation(let inner, let range):
                     // The interpolation's tokens end with its closing ')'.
                     var sub = Parser(tokens: inner)
+                    sub.depth = depth
                     if sub.current.isSymbol(")") {
                         throw ScriptError(.syntax, "expected an expression inside '\\(…)'", at: range)
                     }

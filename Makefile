@@ -1,0 +1,69 @@
+# Glassbox: build, test, run notebooks. Everything installs itself (Debian packages via apt-get,
+# Python tools into .venv, Swift packages through Package.swift).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RELEASE_BIN := .build/release/glassbox
+DEBUG_BIN := .build/debug/glassbox
+KERNEL_NAME := glassbox
+# Where the MNIST files are looked for first (see docs/data.md); the checkout's sibling shared/ folder
+# when it exists.
+export GLASSBOX_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
+
+.PHONY: all deps system-deps venv build build-debug install-kernel notebooks lab test test-swift \
+        test-integration test-jupyter bench clean
+
+all: build
+
+## Dependencies ----------------------------------------------------------------------------------
+deps: system-deps venv
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+## Build -----------------------------------------------------------------------------------------
+build: system-deps
+	swift build -c release --product glassbox
+
+build-debug: system-deps
+	swift build --product glassbox
+
+install-kernel: build venv
+	VIRTUAL_ENV=$(abspath $(VENV)) $(RELEASE_BIN) install --sys-prefix --name $(KERNEL_NAME)
+
+## The main job: every notebook executed headless through the installed kernel -------------------
+notebooks: install-kernel
+	$(PY) scripts/execute_notebooks.py --kernel $(KERNEL_NAME) notebooks/*.ipynb
+
+## Interactive use: JupyterLab with the kernel installed -----------------------------------------
+lab: install-kernel
+	$(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks
+
+## Tests -----------------------------------------------------------------------------------------
+test: deps test-swift test-integration test-jupyter
+
+test-swift: system-deps
+	swift build --build-tests
+	swift test --skip-build --skip GlassboxIntegrationTests
+
+test-integration: system-deps
+	swift test -c release -Xswiftc -enable-testing --filter GlassboxIntegrationTests
+
+test-jupyter: build venv
+	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter
+
+## Benchmarks (not tests) ------------------------------------------------------------------------
+bench: build venv
+	@for f in bench/*.mk; do [ -e "$$f" ] && $(MAKE) --no-print-directory -f "$$f" bench-run || true; done
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,48 @@
+import Foundation
+import XCTest
+@testable import GlassboxFigures
+
+/// Synthetic test images shared by the figure tests.
+enum Samples {
+    /// A ring-shaped "digit" in [0, 1], `size × size`.
+    static func ring(size: Int = 28, radius: Double = 8) -> [Float] {
+        (0..<size * size).map { i in
+            let x = Double(i % size) - Double(size - 1) / 2, y = Double(i / size) - Double(size - 1) / 2
+            let d = abs((x * x + y * y).squareRoot() - radius)
+            return Float(max(0, 1 - d / 2.5))
+        }
+    }
+
+    /// A signed heat map: positive on the left half, negative on the right, scaled by `amplitude`.
+    static func signedHeat(size: Int = 28, amplitude: Float = 0.01) -> [Float] {
+        (0..<size * size).map { i in
+            let x = i % size, y = i / size
+            let s: Float = x < size / 2 ? 1 : -1
+            return s * amplitude * Float(y + 1) / Float(size)
+        }
+    }
+}
+
+/// Writes sample figures to $GLASSBOX_FIGURE_PREVIEW (if set) for looking at them by eye.
+final class PreviewTests: XCTestCase {
+    func testWritePreviews() throws {
+        guard let directory = ProcessInfo.processInfo.environment["GLASSBOX_FIGURE_PREVIEW"] else {
+            throw XCTSkip("set GLASSBOX_FIGURE_PREVIEW to a directory to write previews")
+        }
+        func write(_ figure: some Figure, _ name: String) throws {
+            let png = try figure.renderPNG()
+            try Data(png).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name + ".png"))
+        }
+        for name in ["viridis", "hot_r", "bwr", "seismic", "jet", "gray"] {
+            try write(ColormapFigure(name: name), "colormap_" + name)
+        }
+        let digit = try PanelImage(values: Samples.ring(), width: 28, height: 28)
+        let heat = try PanelImage(values: Samples.signedHeat(), width: 28, height: 28,
+                                  colormap: .bwr, range: .symmetricIfMixed)
+        try write(ImageGridFigure.digitGrid(images: Array(repeating: digit, count: 10),
+                                            overlays: Array(repeating: heat, count: 10)), "digit_grid_overlay")
+        try write(ImageGridFigure.digitGrid(images: Array(repeating: heat, count: 10), showsTicks: false), "digit_grid_heat")
+        let row: [ImagePanel?] = (0..<5).map { d in ImagePanel(image: digit, title: "Grad Digit \(d)") }
+        try write(ImageGridFigure(rows: 2, columns: 5, panels: row), "half_grid")
+    }
+}
