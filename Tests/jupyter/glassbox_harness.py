@@ -21,16 +21,20 @@ KERNEL_NAME = os.environ.get("GLASSBOX_KERNEL_NAME", "glassbox-test")
 
 
 def install_kernelspec() -> Path:
-    """Installs the kernelspec under a temporary prefix and puts it on JUPYTER_PATH (once per process)."""
+    """Installs the kernelspec under a temporary prefix (once per process) and makes sure that
+    prefix is on JUPYTER_PATH (other suites may have changed it since)."""
     existing = os.environ.get("GLASSBOX_TEST_PREFIX")
     if existing:
-        return Path(existing)
-    prefix = Path(tempfile.mkdtemp(prefix="glassbox-kernelspec-"))
-    subprocess.run([str(BIN), "install", "--prefix", str(prefix), "--name", KERNEL_NAME], check=True,
-                   capture_output=True)
-    share = prefix / "share" / "jupyter"
-    os.environ["JUPYTER_PATH"] = str(share) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
-    os.environ["GLASSBOX_TEST_PREFIX"] = str(prefix)
+        prefix = Path(existing)
+    else:
+        prefix = Path(tempfile.mkdtemp(prefix="glassbox-kernelspec-"))
+        subprocess.run([str(BIN), "install", "--prefix", str(prefix), "--name", KERNEL_NAME], check=True,
+                       capture_output=True)
+        os.environ["GLASSBOX_TEST_PREFIX"] = str(prefix)
+    share = str(prefix / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if share not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([share] + paths)
     return prefix
 
 
