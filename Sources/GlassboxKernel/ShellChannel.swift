@@ -161,6 +161,7 @@ final class ShellChannel {
             relay.beginExecution()
             outcome = interpreter.execute(code: code, context: context)
             relay.endExecution()
+            context.flushStreams()
         }
 
         var reply: [String: Any] = ["execution_count": count, "user_expressions": [String: Any]()]
