@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import signal
+import sys
 import subprocess
 import tempfile
 import time
@@ -367,6 +368,11 @@ def test_install_writes_kernelspec():
     assert (venv / "share" / "jupyter" / "kernels" / "gb-venv" / "kernel.json").exists()
     bad = subprocess.run([str(BIN), "install", "--user", "--sys-prefix"], capture_output=True, env=env)
     assert bad.returncode != 0
+    # jupyter itself finds the installed spec
+    listed = subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list", "--json"], capture_output=True,
+                            text=True, env={**os.environ, "JUPYTER_PATH": str(prefix / "share" / "jupyter")}, check=True)
+    specs = json.loads(listed.stdout)["kernelspecs"]
+    assert specs["gb-x"]["spec"]["display_name"] == "GB X"
 
 
 def test_ipc_transport():
