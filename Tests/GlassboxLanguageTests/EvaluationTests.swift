@@ -239,6 +239,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(member?.suggestions, ["count"])
         XCTAssertEqual(member?.range?.start.column, 7)
         XCTAssertEqual(member?.range?.end.column, 11)
+        XCTAssertEqual(h.error("round(2.5, digits)")?.suggestions.first, "digits: …")
+        XCTAssertEqual(h.error("print(1, seperator)")?.suggestions.first, "separator:")
         let method = h.error("[1].sume()")
         XCTAssertEqual(method?.suggestions, ["sum"])
     }
