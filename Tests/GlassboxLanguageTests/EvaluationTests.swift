@@ -197,6 +197,19 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.result("[[1], [[2]]]"), "[[1], [[2]]]")
     }
 
+    func testTensorDisplay() {
+        let h = Harness()
+        XCTAssertEqual(h.result("tensor([[1, 2], [3, 4.5]])"), "Tensor(shape: [2, 2],\n [[1.0, 2.0],\n  [3.0, 4.5]])")
+        XCTAssertEqual(h.result("tensor([[[1], [2]], [[3], [4]]]).shape"), "[2, 2, 1]")
+        XCTAssertEqual(h.result("zeros([2, 1, 2]) + 1"),
+                       "Tensor(shape: [2, 1, 2],\n [[[1.0, 1.0]],\n\n  [[1.0, 1.0]]])".replacingOccurrences(of: "\n\n", with: "\n"))
+        XCTAssertEqual(h.result("tensor([])"), "Tensor(shape: [0],\n [])")
+        XCTAssertEqual(h.result("zeros([10, 10]) + 2"),
+                       "Tensor(shape: [10, 10], 100 values, min 2.0, max 2.0, mean 2.0, [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, …])")
+        XCTAssertEqual(h.result("(zeros([100]) / 0).count"), "100")
+        XCTAssertEqual(h.result("zeros([100]) / 0"), "Tensor(shape: [100], 100 values, 100 not finite, [nan, nan, nan, nan, nan, nan, …])")
+    }
+
     func testMathBuiltins() {
         let h = Harness()
         XCTAssertEqual(h.result("abs(-3)"), "3")
