@@ -90,6 +90,36 @@ final class ScriptObjectTests: XCTestCase {
         XCTAssertTrue(h.host.stdout.contains(".perDigit(index: Int = 0) -> Batch — One item per digit."))
     }
 
+    func testTypedArgumentAccessors() throws {
+        let parameters = [
+            BuiltinParameter(nil, name: "x", type: "Tensor", doc: "x"),
+            BuiltinParameter("batch", type: "Batch", default: .nil, doc: "b"),
+            BuiltinParameter("names", type: "List", default: .list([]), doc: "n"),
+            BuiltinParameter("limit", type: "Int", default: .nil, doc: "l"),
+        ]
+        let builtin = Builtin(name: "probe", parameters: parameters, summary: "s", example: "probe(1)") { _, _ in .nil }
+        var args = try builtin.bind([(nil, .list([.list([.int(1), .int(2)]), .list([.int(3), .double(4.5)])]), nil),
+                                     ("batch", .object(LabelledBatch(labels: [1])), nil),
+                                     ("names", .list([.string("a"), .string("b")]), nil)])
+        XCTAssertEqual(try args.tensor("x").shape, [2, 2])
+        XCTAssertEqual(try args.tensor("x").scalars, [1, 2, 3, 4.5])
+        XCTAssertEqual(try args.object("batch", as: LabelledBatch.self, typeName: "Batch").labels, [1])
+        XCTAssertEqual(try args.strings("names"), ["a", "b"])
+        XCTAssertNil(try args.optionalInt("limit"))
+        args.values["x"] = .list([.list([.int(1)]), .int(2)])
+        XCTAssertThrowsError(try args.tensor("x")) { error in
+            XCTAssertEqual((error as? ScriptError)?.message,
+                           "probe: argument 'x' must be a Tensor or nested lists of numbers: is ragged: item [1] has shape [], item [0] has [1]"
+                               .replacingOccurrences(of: "must be a Tensor or nested lists of numbers: ", with: ""))
+        }
+        args.values["batch"] = .int(3)
+        XCTAssertThrowsError(try args.object("batch", as: LabelledBatch.self, typeName: "Batch")) { error in
+            XCTAssertEqual((error as? ScriptError)?.message, "probe: argument 'batch' must be a Batch, got Int 3")
+        }
+        args.values["x"] = .double(2)
+        XCTAssertEqual(try args.tensor("x").shape, [])
+    }
+
     func testOpeningBraceOnTheNextLine() {
         let h = Harness()
         XCTAssertEqual(h.result("var n = 0\nfor i in 0..<3\n{\n n += i\n}\nif n == 3\n{\n n = 10\n}\nn"), "10")

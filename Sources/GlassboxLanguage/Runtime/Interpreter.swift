@@ -239,7 +239,18 @@ final class Interpreter {
                 function = f
             }
             for argument in argumentExpressions {
-                let value = try evaluate(argument.value)
+                let value: ScriptValue
+                do {
+                    value = try evaluate(argument.value)
+                } catch var error as ScriptError {
+                    // `round(2.5, digits)`: the user probably meant the label `digits:`.
+                    if error.kind == .name, argument.label == nil, case .identifier(let name, _) = argument.value {
+                        let labels = Suggestions.closest(to: name, among: function.labels).map { $0 + ":" }
+                        if function.labels.contains(name) { error.suggestions.insert("\(name): …", at: 0) }
+                        else { error.suggestions = labels + error.suggestions }
+                    }
+                    throw error
+                }
                 let argumentRange = argument.labelRange.map { $0.union(argument.value.range) } ?? argument.value.range
                 arguments.append((argument.label, value, argumentRange))
             }
