@@ -98,6 +98,12 @@ public final class KernelServer {
         }
     }
 
+    /// From now on, what the process writes to fds 1 and 2 while a cell runs becomes that cell's output.
+    /// Call before `run()`.
+    public func captureOutput(_ capture: ProcessOutputCapture) {
+        shell.outputCapture = capture
+    }
+
     /// Serves until a shutdown request; returns when all sockets are closed.
     public func run() {
         publisher.start()

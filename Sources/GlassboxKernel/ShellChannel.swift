@@ -14,6 +14,8 @@ final class ShellChannel {
     private let relay: InterruptRelay
     private let shutdown: ShutdownCoordinator
     private let connection: ConnectionFile
+    /// Set before serving starts (see `KernelServer.captureOutput`).
+    var outputCapture: ProcessOutputCapture?
     private(set) var executionCount = 0
     private(set) var history = ExecutionHistory()
 
@@ -158,9 +160,11 @@ final class ShellChannel {
             let context = CellContext(
                 request: request, executionCount: count, allowsStdin: allowStdin, publisher: publisher, stdin: stdin,
                 signer: signer, headers: headers, relay: relay, shutdown: shutdown)
+            outputCapture?.attach { [context] text, stream in context.stream(text, to: stream) }
             relay.beginExecution()
             outcome = interpreter.execute(code: code, context: context)
             relay.endExecution()
+            outputCapture?.detach()
             context.flushStreams()
         }
 

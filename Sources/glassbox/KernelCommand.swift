@@ -43,6 +43,12 @@ struct KernelCommand: ParsableCommand {
                 // Ports given as 0 were chosen now: write them back, as ipykernel does.
                 try server.boundConnection.jsonData.write(to: URL(fileURLWithPath: connectionFile))
             }
+            // From here on, whatever the process writes to stdout/stderr during a cell is cell output.
+            do {
+                server.captureOutput(try ProcessOutputCapture.install())
+            } catch {
+                KernelLog.warning("output capture unavailable: \(error)")
+            }
             server.run()
         } catch {
             FileHandle.standardError.write(Data("glassbox kernel: \(error)\n".utf8))
