@@ -46,6 +46,9 @@ class Kernel:
         self.path.write_text(json.dumps(self.info))
         self.session = Session(key=self.key.encode())
         self.ctx = zmq.Context()
+        # The client connects before the kernel binds; retry every 5 ms (default 100 ms) so the
+        # start-up time is not rounded up to libzmq's reconnect interval.
+        self.ctx.setsockopt(zmq.RECONNECT_IVL, 5)
         self.shell = self.ctx.socket(zmq.DEALER)
         self.shell.linger = 0
         self.shell.connect(f"tcp://127.0.0.1:{p[0]}")

@@ -12,6 +12,7 @@ final class CellContext: ExecutionContext {
     private let headers: MessageHeaderFactory
     private let relay: InterruptRelay
     private let shutdown: ShutdownCoordinator
+    private let streams: StreamCoalescer
 
     init(request: WireMessage, executionCount: Int, allowsStdin: Bool, publisher: IOPubPublisher,
          stdin: ZMQSocket, signer: MessageSigner, headers: MessageHeaderFactory, relay: InterruptRelay,
@@ -25,20 +26,27 @@ final class CellContext: ExecutionContext {
         self.headers = headers
         self.relay = relay
         self.shutdown = shutdown
+        self.streams = StreamCoalescer(publisher: publisher, parent: request.rawHeader)
+    }
+
+    /// Publishes buffered stream text; the kernel calls this before the cell's result or error.
+    func flushStreams() {
+        streams.flush()
     }
 
     func stream(_ text: String, to stream: OutputStreamName) {
-        if text.isEmpty { return }
-        publisher.publish("stream", content: ["name": stream.rawValue, "text": text], parent: request.rawHeader)
+        streams.write(text, to: stream)
     }
 
     func display(_ bundle: MimeBundle, displayID: String?) {
+        streams.flush()
         var content: [String: Any] = ["data": bundle.jsonData, "metadata": bundle.jsonMetadata]
         if let displayID { content["transient"] = ["display_id": displayID] }
         publisher.publish("display_data", content: content, parent: request.rawHeader)
     }
 
     func updateDisplay(_ bundle: MimeBundle, displayID: String) {
+        streams.flush()
         let content: [String: Any] = [
             "data": bundle.jsonData, "metadata": bundle.jsonMetadata, "transient": ["display_id": displayID],
         ]
@@ -46,6 +54,7 @@ final class CellContext: ExecutionContext {
     }
 
     func clearOutput(wait: Bool) {
+        streams.flush()
         publisher.publish("clear_output", content: ["wait": wait], parent: request.rawHeader)
     }
 
@@ -53,6 +62,7 @@ final class CellContext: ExecutionContext {
         guard allowsStdin else {
             throw InputUnavailable(reason: "input was requested, but this frontend does not support input requests")
         }
+        streams.flush()  // the prompt must come after what the cell printed so far
         while (try? stdin.receive(dontWait: true)) != nil {}  // stale replies from an earlier request
         let frames = WireMessage.encode(
             identities: request.identities, header: headers.header(msgType: "input_request"),

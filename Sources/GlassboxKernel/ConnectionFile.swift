@@ -65,6 +65,32 @@ public struct ConnectionFile: Sendable, Equatable {
         }
     }
 
+    /// Changes the port of one channel.
+    public mutating func setPort(_ port: Int, of channel: Channel) {
+        switch channel {
+        case .shell: shellPort = port
+        case .iopub: iopubPort = port
+        case .stdin: stdinPort = port
+        case .control: controlPort = port
+        case .hb: hbPort = port
+        }
+    }
+
+    /// The file's JSON text (as jupyter_client writes it), e.g. to report ports chosen for port 0.
+    public var jsonData: Data {
+        var object: [String: Any] = [
+            "transport": transport.rawValue, "ip": ip, "key": String(decoding: key, as: UTF8.self),
+            "signature_scheme": signatureScheme,
+        ]
+        for channel in Channel.allCases { object["\(channel.rawValue)_port"] = port(of: channel) }
+        if let kernelName { object["kernel_name"] = kernelName }
+        if let curvePublicKey, let curveSecretKey {
+            object["curve_publickey"] = curvePublicKey
+            object["curve_secretkey"] = curveSecretKey
+        }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+
     /// The ZeroMQ endpoint to bind for one channel, as ipykernel builds it.
     public func endpoint(for channel: Channel) -> String {
         switch transport {

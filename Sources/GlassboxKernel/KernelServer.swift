@@ -20,6 +20,8 @@ public final class KernelServer {
     private let heartbeat: Heartbeat
     private let publisher: IOPubPublisher
     private let shutdown: ShutdownCoordinator
+    /// The connection actually bound (differs from the file only where it asked for port 0).
+    public let boundConnection: ConnectionFile
 
     /// Binds all five sockets (closing everything again if any bind fails).
     /// - Parameters:
@@ -31,6 +33,7 @@ public final class KernelServer {
         }
         let context = try ZMQContext()
         var sockets: [ZMQSocket] = []
+        var bound = connection
         func make(_ type: ZMQSocketType, _ channel: ConnectionFile.Channel) throws -> ZMQSocket {
             let socket = try ZMQSocket(context: context, type: type)
             sockets.append(socket)
@@ -48,10 +51,16 @@ public final class KernelServer {
                 try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(secret.utf8))
                 try socket.setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(publicKey.utf8))
             }
+            // Port 0 means "any free port", as ipykernel allows; the chosen port is reported back.
+            let wildcard = connection.transport == .tcp && connection.port(of: channel) == 0
+            let endpoint = wildcard ? "tcp://\(connection.ip):*" : connection.endpoint(for: channel)
             do {
-                try socket.bind(connection.endpoint(for: channel))
+                try socket.bind(endpoint)
             } catch {
-                throw KernelStartupError(description: "cannot bind the \(channel.rawValue) channel: \(error)")
+                throw KernelStartupError(description: "cannot bind the \(channel.rawValue) channel to \(endpoint): \(error)")
+            }
+            if wildcard, let port = socket.lastEndpoint.split(separator: ":").last.flatMap({ Int($0) }) {
+                bound.setPort(port, of: channel)
             }
             return socket
         }
@@ -76,8 +85,9 @@ public final class KernelServer {
                 identity: identity, relay: relay, shutdown: shutdown)
             self.shell = ShellChannel(
                 socket: shellSocket, stdin: stdinSocket, interpreter: interpreter, signer: signer, headers: headers,
-                publisher: publisher, identity: identity, relay: relay, shutdown: shutdown, connection: connection)
+                publisher: publisher, identity: identity, relay: relay, shutdown: shutdown, connection: bound)
             self.context = context
+            self.boundConnection = bound
         } catch {
             for socket in sockets {
                 try? socket.setOption(ZMQ_LINGER, 0)
@@ -86,6 +96,12 @@ public final class KernelServer {
             context.terminate()
             throw error
         }
+    }
+
+    /// From now on, what the process writes to fds 1 and 2 while a cell runs becomes that cell's output.
+    /// Call before `run()`.
+    public func captureOutput(_ capture: ProcessOutputCapture) {
+        shell.outputCapture = capture
     }
 
     /// Serves until a shutdown request; returns when all sockets are closed.

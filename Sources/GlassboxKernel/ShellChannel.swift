@@ -14,6 +14,8 @@ final class ShellChannel {
     private let relay: InterruptRelay
     private let shutdown: ShutdownCoordinator
     private let connection: ConnectionFile
+    /// Set before serving starts (see `KernelServer.captureOutput`).
+    var outputCapture: ProcessOutputCapture?
     private(set) var executionCount = 0
     private(set) var history = ExecutionHistory()
 
@@ -122,7 +124,15 @@ final class ShellChannel {
     /// Runs a cell; returns the requests queued behind it when it failed with `stop_on_error`.
     private func execute(_ request: WireMessage) -> [WireMessage] {
         let content = request.content
-        let code = JSONFields.string(content, "code") ?? ""
+        guard let code = JSONFields.string(content, "code") else {
+            KernelLog.warning("shell: execute_request without a string \"code\"")
+            let problem = "execute_request content has no string field \"code\""
+            replies.send("execute_reply", content: [
+                "status": "error", "ename": "InvalidRequest", "evalue": problem, "traceback": ["InvalidRequest: \(problem)"],
+                "execution_count": executionCount, "user_expressions": [String: Any](), "payload": [[String: Any]](),
+            ], to: request, on: socket)
+            return []
+        }
         let silent = JSONFields.bool(content, "silent") ?? false
         let storeHistory = silent ? false : (JSONFields.bool(content, "store_history") ?? true)
         let allowStdin = JSONFields.bool(content, "allow_stdin") ?? true
@@ -150,9 +160,12 @@ final class ShellChannel {
             let context = CellContext(
                 request: request, executionCount: count, allowsStdin: allowStdin, publisher: publisher, stdin: stdin,
                 signer: signer, headers: headers, relay: relay, shutdown: shutdown)
+            outputCapture?.attach { [context] text, stream in context.stream(text, to: stream) }
             relay.beginExecution()
             outcome = interpreter.execute(code: code, context: context)
             relay.endExecution()
+            outputCapture?.detach()
+            context.flushStreams()
         }
 
         var reply: [String: Any] = ["execution_count": count, "user_expressions": [String: Any]()]

@@ -63,6 +63,7 @@ public struct WireMessage {
     /// JSON text of an object built from strings, numbers, booleans, arrays, dictionaries and `NSNull`.
     static func json(_ object: [String: Any]) -> Data {
         if object.isEmpty { return Data("{}".utf8) }
+        if let fast = JSONWriter.data(object) { return fast }
         do {
             return try JSONSerialization.data(withJSONObject: object)
         } catch {

@@ -16,6 +16,15 @@ struct KernelCommand: ParsableCommand {
     var connectionFile: String
 
     func run() throws {
+        // SIGINT must interrupt the running cell, never kill the kernel: install the handler first.
+        let signalPipe: Int32
+        do {
+            signalPipe = try InterruptSignal.install()
+        } catch {
+            FileHandle.standardError.write(Data("glassbox kernel: cannot install the SIGINT handler: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        signal(SIGPIPE, SIG_IGN)  // a closed stderr or socket must not kill the kernel
         let connection: ConnectionFile
         do {
             connection = try ConnectionFile.load(path: connectionFile)
@@ -24,11 +33,22 @@ struct KernelCommand: ParsableCommand {
             throw ExitCode(2)
         }
         do {
-            // SIGINT must interrupt the running cell, never kill the kernel.
-            let signalPipe = try InterruptSignal.install()
             let server = try KernelServer(
                 connection: connection, interpreter: LanguageKernelAdapter(),
                 implementationVersion: Self.implementationVersion, signalPipe: signalPipe)
+            if let parent = ParentWatcher.parentPID(environment: ProcessInfo.processInfo.environment) {
+                ParentWatcher.start(parentPID: parent)
+            }
+            if server.boundConnection != connection {
+                // Ports given as 0 were chosen now: write them back, as ipykernel does.
+                try server.boundConnection.jsonData.write(to: URL(fileURLWithPath: connectionFile))
+            }
+            // From here on, whatever the process writes to stdout/stderr during a cell is cell output.
+            do {
+                server.captureOutput(try ProcessOutputCapture.install())
+            } catch {
+                KernelLog.warning("output capture unavailable: \(error)")
+            }
             server.run()
         } catch {
             FileHandle.standardError.write(Data("glassbox kernel: \(error)\n".utf8))

@@ -127,6 +127,30 @@ final class KernelServerTests: XCTestCase {
         _ = try client.send("is_complete_request", ["code": "print(1 +"], on: client.shell)
         XCTAssertEqual(try client.receive(client.shell)?.content["status"] as? String, "incomplete")
 
+        // Stream output is coalesced in order; other output flushes it first.
+        let lines = (0..<500).map { "print(\"line \($0)\")" }.joined(separator: "\n")
+        let many = try client.send("execute_request", ["code": "print(\"a\")\nwarn(\"b\")\nprint(\"c\")\nprint(\"d\")\n" + lines,
+                                                       "silent": false], on: client.shell)
+        XCTAssertEqual(try client.receive(client.shell)?.content["status"] as? String, "ok")
+        let streams = try client.outputs(of: many).filter { $0.msgType == "stream" }
+        XCTAssertLessThan(streams.count, 20)
+        XCTAssertEqual(streams.first?.content["text"] as? String, "a\n")
+        XCTAssertEqual(streams.dropFirst().first?.content["name"] as? String, "stderr")
+        let stdout = streams.dropFirst(2).compactMap { $0.content["text"] as? String }.joined()
+        XCTAssertEqual(stdout, "c\nd\n" + (0..<500).map { "line \($0)\n" }.joined())
+
+        // Text printed before a long computation shows up while it runs, not at the end.
+        let slow = try client.send("execute_request", ["code": "print(\"early\")\nsleep(1)", "silent": false], on: client.shell)
+        let started = Date()
+        var earlyAt: TimeInterval?
+        while earlyAt == nil, let message = try client.receive(client.iopub, timeout: 3000) {
+            if message.parentHeader["msg_id"] as? String == slow, message.msgType == "stream" {
+                earlyAt = Date().timeIntervalSince(started)
+            }
+        }
+        XCTAssertLessThan(try XCTUnwrap(earlyAt), 0.5)
+        XCTAssertEqual(try client.receive(client.shell)?.content["status"] as? String, "ok")
+
         _ = try client.send("shutdown_request", ["restart": false], on: client.control)
         let shutdownReply = try XCTUnwrap(client.receive(client.control))
         XCTAssertEqual(JSONFields.bool(shutdownReply.content, "restart"), false)

@@ -100,3 +100,36 @@ final class WireMessageTests: XCTestCase {
         XCTAssertTrue(encoded.contains(#""n":1"#), encoded)
     }
 }
+
+final class JSONWriterTests: XCTestCase {
+    func testOutputParsesBackToTheSameValues() throws {
+        let object: [String: Any] = [
+            "text": "quote \" backslash \\ newline \n tab \t bell \u{7} ünïcödé 🙂 </script>",
+            "int": -42, "big": 9_007_199_254_740_993, "double": 0.5, "whole": 3.0, "yes": true, "no": false,
+            "null": NSNull(), "list": [1, "two", [3], ["k": "v"]] as [Any], "strings": ["a", "b"],
+            "nested": ["metadata": ["image/png": ["width": 10, "height": 20]]], "empty": [String: Any](),
+            "emptyList": [Any](),
+        ]
+        let data = try XCTUnwrap(JSONWriter.data(object))
+        let text = String(decoding: data, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix(#"{"big":9007199254740993,"double":0.5,"empty":{},"emptyList":[],"int":-42,"#), text)
+        XCTAssertTrue(text.contains(#""yes":true"#) && text.contains(#""no":false"#) && text.contains(#""null":null"#))
+        XCTAssertTrue(text.contains(#""whole":3"#))
+        XCTAssertTrue(text.contains(#"\u0007"#))
+        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(parsed["text"] as? String, object["text"] as? String)
+        XCTAssertEqual(JSONFields.int(parsed, "int"), -42)
+        XCTAssertEqual(JSONFields.bool(parsed, "yes"), true)
+        XCTAssertEqual(JSONFields.bool(parsed, "no"), false)
+        XCTAssertTrue(parsed["null"] is NSNull)
+        XCTAssertEqual(parsed["strings"] as? [String], ["a", "b"])
+        let nested = (parsed["nested"] as? [String: Any])?["metadata"] as? [String: Any]
+        XCTAssertEqual(JSONFields.int(nested?["image/png"] as? [String: Any] ?? [:], "height"), 20)
+    }
+
+    func testUnrepresentableValuesFallBack() {
+        XCTAssertNil(JSONWriter.data(["nan": Double.nan]))
+        XCTAssertNil(JSONWriter.data(["date": Date()]))
+        XCTAssertEqual(String(decoding: WireMessage.json(["a": 1]), as: UTF8.self), #"{"a":1}"#)
+    }
+}

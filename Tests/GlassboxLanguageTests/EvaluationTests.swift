@@ -197,6 +197,40 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.result("[[1], [[2]]]"), "[[1], [[2]]]")
     }
 
+    func testStringAndListMethods() {
+        let h = Harness()
+        XCTAssertEqual(h.result("\"digit 7\".contains(\"7\")"), "true")
+        XCTAssertEqual(h.result("\"mnist-cnn\".hasPrefix(\"cnn\")"), "false")
+        XCTAssertEqual(h.result("\"a.b\".hasSuffix(\".b\")"), "true")
+        XCTAssertEqual(h.result("\"a,,b\".split(separator: \",\")"), "[\"a\", \"\", \"b\"]")
+        XCTAssertEqual(h.error("\"ab\".split(separator: \"\")")?.kind, .value)
+        XCTAssertEqual(h.result("[3, 1.5, 2].sorted()"), "[1.5, 2, 3]")
+        XCTAssertEqual(h.result("[\"b\", \"a\"].sorted()"), "[\"a\", \"b\"]")
+        XCTAssertEqual(h.error("[1, \"a\"].sorted()")?.kind, .type)
+        XCTAssertEqual(h.result("[1, 2, 3].contains(2.0)"), "true")
+        XCTAssertEqual(h.result("[\"a\", \"b\"].firstIndex(of: \"b\")"), "1")
+        XCTAssertEqual(h.result("[\"a\"].firstIndex(of: \"z\")"), "<none>")
+        XCTAssertEqual(h.result("[1, \"x\", 2.5].joined(separator: \"|\")"), "\"1|x|2.5\"")
+        XCTAssertEqual(h.result("[1, 2, 3].sum()"), "6")
+        XCTAssertEqual(h.result("[1, 2.5].sum()"), "3.5")
+        let bad = h.error("let bad = [1, \"a\"].sum()")
+        XCTAssertEqual(bad?.message, "sum: item 1 is a String, not a number")
+        XCTAssertEqual(bad?.range?.start.column, 11)
+    }
+
+    func testTensorDisplay() {
+        let h = Harness()
+        XCTAssertEqual(h.result("tensor([[1, 2], [3, 4.5]])"), "Tensor(shape: [2, 2],\n [[1.0, 2.0],\n  [3.0, 4.5]])")
+        XCTAssertEqual(h.result("tensor([[[1], [2]], [[3], [4]]]).shape"), "[2, 2, 1]")
+        XCTAssertEqual(h.result("zeros([2, 1, 2]) + 1"),
+                       "Tensor(shape: [2, 1, 2],\n [[[1.0, 1.0]],\n\n  [[1.0, 1.0]]])".replacingOccurrences(of: "\n\n", with: "\n"))
+        XCTAssertEqual(h.result("tensor([])"), "Tensor(shape: [0],\n [])")
+        XCTAssertEqual(h.result("zeros([10, 10]) + 2"),
+                       "Tensor(shape: [10, 10], 100 values, min 2.0, max 2.0, mean 2.0, [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, …])")
+        XCTAssertEqual(h.result("(zeros([100]) / 0).count"), "100")
+        XCTAssertEqual(h.result("zeros([100]) / 0"), "Tensor(shape: [100], 100 values, 100 not finite, [nan, nan, nan, nan, nan, nan, …])")
+    }
+
     func testMathBuiltins() {
         let h = Harness()
         XCTAssertEqual(h.result("abs(-3)"), "3")
@@ -236,7 +270,11 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(error?.suggestions.first, "accuracy")
         XCTAssertEqual(h.error("prnt(1)")?.suggestions.first, "print")
         let member = h.error("\"abc\".cont")
-        XCTAssertEqual(member?.suggestions, ["count"])
+        XCTAssertEqual(member?.suggestions, ["contains", "count"])
+        XCTAssertEqual(member?.range?.start.column, 7)
+        XCTAssertEqual(member?.range?.end.column, 11)
+        XCTAssertEqual(h.error("round(2.5, digits)")?.suggestions.first, "digits: …")
+        XCTAssertEqual(h.error("print(1, seperator)")?.suggestions.first, "separator:")
         let method = h.error("[1].sume()")
         XCTAssertEqual(method?.suggestions, ["sum"])
     }

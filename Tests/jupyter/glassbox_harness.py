@@ -21,16 +21,20 @@ KERNEL_NAME = os.environ.get("GLASSBOX_KERNEL_NAME", "glassbox-test")
 
 
 def install_kernelspec() -> Path:
-    """Installs the kernelspec under a temporary prefix and puts it on JUPYTER_PATH (once per process)."""
+    """Installs the kernelspec under a temporary prefix (once per process) and makes sure that
+    prefix is on JUPYTER_PATH (other suites may have changed it since)."""
     existing = os.environ.get("GLASSBOX_TEST_PREFIX")
     if existing:
-        return Path(existing)
-    prefix = Path(tempfile.mkdtemp(prefix="glassbox-kernelspec-"))
-    subprocess.run([str(BIN), "install", "--prefix", str(prefix), "--name", KERNEL_NAME], check=True,
-                   capture_output=True)
-    share = prefix / "share" / "jupyter"
-    os.environ["JUPYTER_PATH"] = str(share) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
-    os.environ["GLASSBOX_TEST_PREFIX"] = str(prefix)
+        prefix = Path(existing)
+    else:
+        prefix = Path(tempfile.mkdtemp(prefix="glassbox-kernelspec-"))
+        subprocess.run([str(BIN), "install", "--prefix", str(prefix), "--name", KERNEL_NAME], check=True,
+                       capture_output=True)
+        os.environ["GLASSBOX_TEST_PREFIX"] = str(prefix)
+    share = str(prefix / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if share not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([share] + paths)
     return prefix
 
 
@@ -49,11 +53,14 @@ def free_ports(n: int) -> list[int]:
 class RawKernel:
     """A kernel process plus raw ZMQ client sockets, for tests that need to misbehave on the wire."""
 
-    def __init__(self, key: bytes | None = None, curve: tuple[bytes, bytes] | None = None):
+    def __init__(self, key: bytes | None = None, curve: tuple[bytes, bytes] | None = None,
+                 transport: str = "tcp", ports: list[int] | None = None):
         self.key = uuid.uuid4().hex.encode() if key is None else key
-        ports = free_ports(5)
+        ports = ports or free_ports(5)
+        self.dir = Path(tempfile.mkdtemp(prefix="glassbox-conn-"))
+        ip = str(self.dir / "kernel-ipc") if transport == "ipc" else "127.0.0.1"
         self.info = {
-            "transport": "tcp", "ip": "127.0.0.1", "shell_port": ports[0], "iopub_port": ports[1],
+            "transport": transport, "ip": ip, "shell_port": ports[0], "iopub_port": ports[1],
             "stdin_port": ports[2], "control_port": ports[3], "hb_port": ports[4],
             "key": self.key.decode(), "signature_scheme": "hmac-sha256", "kernel_name": KERNEL_NAME,
         }
@@ -62,11 +69,18 @@ class RawKernel:
             self.server_public, secret = curve
             self.info["curve_publickey"] = self.server_public.decode()
             self.info["curve_secretkey"] = secret.decode()
-        self.dir = Path(tempfile.mkdtemp(prefix="glassbox-conn-"))
         self.path = self.dir / "kernel.json"
         self.path.write_text(json.dumps(self.info))
         self.proc = subprocess.Popen([str(BIN), "kernel", "--connection-file", str(self.path)],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if 0 in ports:  # the kernel picks ports and writes them back into the file
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                written = json.loads(self.path.read_text() or "{}")
+                if all(written.get(f"{c}_port") for c in ("shell", "iopub", "stdin", "control", "hb")):
+                    self.info = written
+                    break
+                time.sleep(0.05)
         self.session = Session(key=self.key, signature_scheme="hmac-sha256")
         self.ctx = zmq.Context()
         self.sockets: list[zmq.Socket] = []
@@ -86,9 +100,14 @@ class RawKernel:
             s.curve_secretkey = secret
             s.curve_publickey = public
             s.curve_serverkey = self.server_public
-        s.connect(f"tcp://127.0.0.1:{self.info[port_name]}")
+        s.connect(self.endpoint(port_name))
         self.sockets.append(s)
         return s
+
+    def endpoint(self, port_name: str) -> str:
+        if self.info["transport"] == "ipc":
+            return f"ipc://{self.info['ip']}-{self.info[port_name]}"
+        return f"tcp://127.0.0.1:{self.info[port_name]}"
 
     def send(self, sock: zmq.Socket, msg_type: str, content: dict | None = None) -> dict:
         msg = self.session.msg(msg_type, content or {})

@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import signal
+import sys
 import subprocess
 import tempfile
 import time
@@ -366,3 +368,67 @@ def test_install_writes_kernelspec():
     assert (venv / "share" / "jupyter" / "kernels" / "gb-venv" / "kernel.json").exists()
     bad = subprocess.run([str(BIN), "install", "--user", "--sys-prefix"], capture_output=True, env=env)
     assert bad.returncode != 0
+    # jupyter itself finds the installed spec
+    listed = subprocess.run([sys.executable, "-m", "jupyter", "kernelspec", "list", "--json"], capture_output=True,
+                            text=True, env={**os.environ, "JUPYTER_PATH": str(prefix / "share" / "jupyter")}, check=True)
+    specs = json.loads(listed.stdout)["kernelspecs"]
+    assert specs["gb-x"]["spec"]["display_name"] == "GB X"
+
+
+def test_ipc_transport():
+    k = RawKernel(transport="ipc")
+    try:
+        k.wait_ready()
+        assert_alive_and_working(k)
+        assert Path(f"{k.info['ip']}-{k.info['shell_port']}").exists()
+    finally:
+        k.shutdown()
+
+
+def test_port_zero_is_chosen_and_written_back():
+    k = RawKernel(ports=[0, 0, 0, 0, 0])
+    try:
+        assert all(k.info[f"{c}_port"] > 0 for c in ("shell", "iopub", "stdin", "control", "hb"))
+        assert k.info["key"] == k.key.decode()
+        k.wait_ready()
+        assert_alive_and_working(k)
+    finally:
+        k.shutdown()
+
+
+def test_execute_without_code_is_an_error_reply(kernel):
+    k = kernel
+    msg = k.send(k.shell, "execute_request", {"code": 42, "silent": False})
+    reply = k.reply(k.shell, msg["header"]["msg_id"])
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "InvalidRequest"
+    assert_alive_and_working(k)
+
+
+def test_shutdown_while_a_cell_runs():
+    k = RawKernel()
+    k.wait_ready()
+    start_sleep(k)
+    t0 = time.monotonic()
+    msg = k.send(k.control, "shutdown_request", {"restart": False})
+    assert k.reply(k.control, msg["header"]["msg_id"], timeout=5) is not None
+    assert k.proc.wait(timeout=5) == 0
+    assert time.monotonic() - t0 < 3
+    k.shutdown()
+
+
+def test_kernel_exits_when_its_parent_dies():
+    info = valid_info()
+    path = write_connection(json.dumps(info))
+    # sh starts the kernel with JPY_PARENT_PID=<sh>, prints its pid, and exits soon after.
+    script = f'JPY_PARENT_PID=$$ "{BIN}" kernel --connection-file "{path}" 2>/dev/null & echo $!; sleep 0.5'
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=10).stdout
+    pid = int(out.strip())
+    deadline = time.monotonic() + 5
+    alive = True
+    while time.monotonic() < deadline and alive:
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            alive = False
+    assert not alive
