@@ -128,6 +128,21 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(lines[3], "  |          ^")
     }
 
+    func testLongLinesAreWindowedAroundTheColumn() {
+        let code = "let x = " + String(repeating: "1 + ", count: 100) + "y" + String(repeating: " + 1", count: 100)
+        let session = LanguageSession()
+        guard case .failure(let error) = session.execute(code, host: RecordingHost()) else { return XCTFail() }
+        let lines = TracebackRenderer(colored: false).lines(for: error, source: code)
+        XCTAssertEqual(lines[1], " --> line 1, column 409")
+        XCTAssertTrue(lines[2].hasPrefix("1 | …"))
+        XCTAssertTrue(lines[2].hasSuffix("…"))
+        XCTAssertLessThanOrEqual(lines[2].count, 4 + TracebackRenderer.maximumLineWidth + 2)
+        // The caret sits under the 'y'.
+        let caret = lines[3].firstIndex(of: "^")!
+        let offset = lines[3].distance(from: lines[3].startIndex, to: caret)
+        XCTAssertEqual(Array(lines[2])[offset], "y")
+    }
+
     func testPositionsCountUnicodeScalars() {
         // "é" is one scalar, the emoji another: the error column counts scalars.
         let error = syntaxError("let s = \"é😀\" @")!
@@ -149,6 +164,24 @@ final class NestingTests: XCTestCase {
         XCTAssertThrowsError(try Parser.parse(String(repeating: "\"\\(", count: 3000) + String(repeating: ")\"", count: 3000)))
         XCTAssertThrowsError(try Parser.parse(String(repeating: "\"\\((", count: 40) + "1" + String(repeating: "))\"", count: 40)))
         XCTAssertEqual(try Parser.parse("\"a\\(\"b\\(1)\")\"").count, 1)
+
+        // Long operator chains make deep trees too.
+        let longChain = "let x = " + Array(repeating: "1", count: 5000).joined(separator: " + ")
+        XCTAssertThrowsError(try Parser.parse(longChain)) { error in
+            XCTAssertTrue((error as? ScriptError)?.message.hasPrefix("the expression is too long") ?? false)
+        }
+        XCTAssertThrowsError(try Parser.parse("x" + String(repeating: ".count", count: 3000)))
+        XCTAssertThrowsError(try Parser.parse("f" + String(repeating: "()", count: 3000)))
+        let longest = "let x = " + Array(repeating: "1", count: Parser.maximumTreeDepth - 10).joined(separator: " + ") + "\nx"
+        let chainResult = ResultBox()
+        let chainThread = Thread {
+            if case .success(let output) = LanguageSession().execute(longest, host: RecordingHost()) { chainResult.text = output?.text }
+            chainResult.done.signal()
+        }
+        chainThread.stackSize = 8 * 1024 * 1024
+        chainThread.start()
+        XCTAssertEqual(chainResult.done.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(chainResult.text, "\(Parser.maximumTreeDepth - 10)")
 
         let depth = Parser.maximumNesting - 2
         let deepest = "[" + String(repeating: "(", count: depth - 1) + "-1" + String(repeating: " + 1)", count: depth - 1) + "]"

@@ -8,7 +8,20 @@ public struct Parser {
     /// and so the stack of the kernel's thread, bounded).
     public static let maximumNesting = 64
 
+    /// The deepest syntax tree accepted: nesting plus operators chained like `a + b + c + …`
+    /// (each makes the tree one level deeper, and evaluation recurses once per level).
+    public static let maximumTreeDepth = 512
+    private var treeDepth = 0
+
+    private mutating func deepen(_ token: Token, by amount: Int = 1) throws {
+        treeDepth += amount
+        if treeDepth > Parser.maximumTreeDepth {
+            throw ScriptError(.syntax, "the expression is too long or nested too deeply (more than \(Parser.maximumTreeDepth) operators deep); split it with 'let'", at: token.range)
+        }
+    }
+
     private mutating func enter(_ token: Token) throws {
+        try deepen(token)
         depth += 1
         if depth > Parser.maximumNesting {
             throw ScriptError(.syntax, "the code is nested too deeply (more than \(Parser.maximumNesting) levels of brackets, blocks or prefix operators)", at: token.range)
@@ -100,7 +113,7 @@ public struct Parser {
         if peek(lookahead).isSymbol("{") { for _ in 0..<lookahead { advance() } }
         guard current.isSymbol("{") else { throw expectedError("'{' to start the body of '\(owner)'") }
         try enter(current)
-        defer { depth -= 1 }
+        defer { depth -= 1; treeDepth -= 1 }
         let open = advance()
         let body = try parseStatements(until: "}")
         guard current.isSymbol("}") else {
@@ -198,7 +211,7 @@ public struct Parser {
 
     public mutating func parseExpression() throws -> Expression {
         try enter(current)
-        defer { depth -= 1 }
+        defer { depth -= 1; treeDepth -= 1 }
         return try parseBinary(level: 0)
     }
 
@@ -215,7 +228,11 @@ public struct Parser {
     /// Precedence climbing: all binary operators of level `minLevel` or tighter, left-associative.
     private mutating func parseBinary(level minLevel: Int) throws -> Expression {
         var left = try parseUnary()
+        var chained = 0
+        defer { treeDepth -= chained }
         while let (op, level) = binaryLevel(current), level >= minLevel {
+            try deepen(current)
+            chained += 1
             advance()
             skipNewlines()
             if current.kind == .endOfInput {
@@ -241,7 +258,7 @@ public struct Parser {
     private mutating func parseUnary() throws -> Expression {
         if case .symbol(let op) = current.kind, op == "-" || op == "!" {
             try enter(current)
-            defer { depth -= 1 }
+            defer { depth -= 1; treeDepth -= 1 }
             let opToken = advance()
             let operand = try parseUnary()
             // Fold literal negation so `-3` is one integer (and `-9223372036854775808` works in range).
@@ -256,7 +273,13 @@ public struct Parser {
 
     private mutating func parsePostfix() throws -> Expression {
         var expression = try parsePrimary()
+        var chained = 0
+        defer { treeDepth -= chained }
         while true {
+            if current.isSymbol("(") || current.isSymbol("[") || current.isSymbol(".") {
+                try deepen(current)
+                chained += 1
+            }
             if current.isSymbol("(") {
                 let open = advance()
                 var arguments: [CallArgument] = []
@@ -331,6 +354,7 @@ public struct Parser {
                     // The interpolation's tokens end with its closing ')'.
                     var sub = Parser(tokens: inner)
                     sub.depth = depth
+                    sub.treeDepth = treeDepth
                     if sub.current.isSymbol(")") {
                         throw ScriptError(.syntax, "expected an expression inside '\\(…)'", at: range)
                     }
