@@ -124,8 +124,8 @@ enum MathBuiltins {
             }
             dims.append(d)
         }
-        guard dims.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 100_000_000 else {
-            throw args.error(.value, "shape", "is too large (more than 100 million values)")
+        guard dims.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 16_777_216 else {
+            throw args.error(.value, "shape", "is too large (more than 16,777,216 values)")
         }
         return .tensor(Tensor(zeros: dims))
     }
