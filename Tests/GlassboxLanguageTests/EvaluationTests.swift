@@ -183,6 +183,10 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.result("(-t).min()"), "-4.0")
         XCTAssertEqual(h.result("t.mean()"), "2.5")
         XCTAssertEqual(h.error("t + zeros([3])")?.kind, .value)
+        XCTAssertEqual(h.error("zeros([4294967296, 4294967296])")?.kind, .value)
+        XCTAssertEqual(h.error("zeros([5000, 5000])")?.kind, .value)
+        XCTAssertEqual(h.error("zeros([-1])")?.kind, .value)
+        XCTAssertEqual(h.result("zeros([0, 3]).count"), "0")
         XCTAssertEqual(h.error("tensor([[1, 2], [3]])")?.kind, .value)
         XCTAssertEqual(h.result("abs(tensor([-1.5, 2])).toList()"), "[1.5, 2.0]")
     }
