@@ -74,6 +74,8 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.result("0..<10"), "0..<10")
         XCTAssertEqual(h.result("(0...9).count"), "10")
         XCTAssertEqual(h.result("(3..<7)[1]"), "4")
+        XCTAssertEqual(h.result("(-9223372036854775807..<9223372036854775807).count"), "9223372036854775807")
+        XCTAssertEqual(h.error("0...9223372036854775807")?.kind, .value)
         XCTAssertEqual(h.result("\"hello\"[1..<3]"), "\"el\"")
         let negative = h.error("xs[-1]")
         XCTAssertEqual(negative?.kind, .index)
