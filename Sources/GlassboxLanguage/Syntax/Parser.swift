@@ -111,14 +111,23 @@ public struct Parser {
         var lookahead = 0
         while peek(lookahead).kind == .newline { lookahead += 1 }
         if peek(lookahead).isSymbol("{") { for _ in 0..<lookahead { advance() } }
-        guard current.isSymbol("{") else { throw expectedError("'{' to start the body of '\(owner)'") }
+        guard current.isSymbol("{") else {
+            if current.isSymbol("=") && owner != "else" {
+                throw error("expected '{' to start the body of '\(owner)', found '='; use '==' to compare")
+            }
+            throw expectedError("'{' to start the body of '\(owner)'")
+        }
         try enter(current)
         defer { depth -= 1; treeDepth -= 1 }
         let open = advance()
         let body = try parseStatements(until: "}")
         guard current.isSymbol("}") else {
+            if current.kind == .endOfInput {
+                throw ScriptError(.syntax, "expected '}' to close this '{' of '\(owner)', found end of input",
+                                  at: open.range, atEndOfInput: true)
+            }
             throw ScriptError(.syntax, "expected '}' to close the '{' of '\(owner)' at line \(open.range.start.line), column \(open.range.start.column)",
-                              at: current.range, atEndOfInput: current.kind == .endOfInput)
+                              at: current.range)
         }
         let close = advance()
         return (body, close.range.end)
@@ -285,8 +294,7 @@ public struct Parser {
                 var arguments: [CallArgument] = []
                 while !current.isSymbol(")") {
                     if current.kind == .endOfInput {
-                        throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
-                                          at: current.range, atEndOfInput: true)
+                        throw ScriptError(.syntax, "expected ')' to close this '(', found end of input", at: open.range, atEndOfInput: true)
                     }
                     var label: String? = nil
                     var labelRange: SourceRange? = nil
@@ -301,8 +309,7 @@ public struct Parser {
                         advance()
                     } else if !current.isSymbol(")") {
                         if current.kind == .endOfInput {
-                            throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
-                                              at: current.range, atEndOfInput: true)
+                            throw ScriptError(.syntax, "expected ')' to close this '(', found end of input", at: open.range, atEndOfInput: true)
                         }
                         throw expectedError("',' or ')' in the argument list")
                     }
@@ -315,8 +322,7 @@ public struct Parser {
                 let index = try parseExpression()
                 guard current.isSymbol("]") else {
                     if current.kind == .endOfInput {
-                        throw ScriptError(.syntax, "expected ']' to close the '[' at line \(open.range.start.line), column \(open.range.start.column)",
-                                          at: current.range, atEndOfInput: true)
+                        throw ScriptError(.syntax, "expected ']' to close this '[', found end of input", at: open.range, atEndOfInput: true)
                     }
                     throw expectedError("']' after the index")
                 }
@@ -372,8 +378,7 @@ public struct Parser {
             let inner = try parseExpression()
             guard current.isSymbol(")") else {
                 if current.kind == .endOfInput {
-                    throw ScriptError(.syntax, "expected ')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)",
-                                      at: current.range, atEndOfInput: true)
+                    throw ScriptError(.syntax, "expected ')' to close this '(', found end of input", at: token.range, atEndOfInput: true)
                 }
                 throw expectedError("')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)")
             }
@@ -384,8 +389,7 @@ public struct Parser {
             var items: [Expression] = []
             while !current.isSymbol("]") {
                 if current.kind == .endOfInput {
-                    throw ScriptError(.syntax, "expected ']' to close the '[' at line \(token.range.start.line), column \(token.range.start.column)",
-                                      at: current.range, atEndOfInput: true)
+                    throw ScriptError(.syntax, "expected ']' to close this '[', found end of input", at: token.range, atEndOfInput: true)
                 }
                 items.append(try parseExpression())
                 if current.isSymbol(",") {
