@@ -102,6 +102,14 @@ final class ParserTests: XCTestCase {
             XCTAssertEqual(error.message, message, source)
             XCTAssertEqual(error.range?.start.line, line, source)
             XCTAssertEqual(error.range?.start.column, column, source)
+            // The rendered caret sits under that column of that line.
+            let lines = TracebackRenderer(colored: false).lines(for: error, source: source)
+            XCTAssertEqual(lines[0], "SyntaxError: " + message, source)
+            XCTAssertEqual(lines[1], " --> line \(line), column \(column)", source)
+            let sourceLine = source.split(separator: "\n", omittingEmptySubsequences: false)[line - 1]
+            XCTAssertEqual(lines[2], "\(line) | " + sourceLine, source)
+            let caretLine = lines[3]
+            XCTAssertTrue(caretLine.hasPrefix("  | " + String(repeating: " ", count: column - 1) + "^"), "\(source): \(caretLine)")
         }
     }
 
