@@ -195,7 +195,7 @@ public final class DrawingContext {
     }
 }
 
-/// An opaque image of 32-bit pixels (0xAARRGGBB, premultiplied, alpha 255), ready for drawing.
+/// An image of 32-bit pixels (0xAARRGGBB, premultiplied; opaque except for non-finite values), ready for drawing.
 public struct ColorImage: Sendable, Equatable {
     public let width: Int
     public let height: Int
@@ -203,7 +203,8 @@ public struct ColorImage: Sendable, Equatable {
     public let pixels: [UInt32]
 
     /// Colours scalar `values` (row-major, width × height) through `colormap` over `range`.
-    /// Non-finite values are drawn as the colour at the low end.
+    /// Non-finite values (NaN, ±∞) are transparent, as matplotlib draws "bad" values, so whatever is
+    /// underneath (the white background, or the base image under an overlay) shows through.
     public init(values: [Float], width: Int, height: Int, colormap: Colormap, range: ClosedRange<Double>) throws {
         guard width > 0, height > 0 else {
             throw FigureError.invalidArgument(what: "image", reason: "size \(width)×\(height) must be positive")
@@ -211,7 +212,8 @@ public struct ColorImage: Sendable, Equatable {
         guard values.count == width * height else {
             throw FigureError.imageSizeMismatch(what: "image", width: width, height: height, count: values.count)
         }
-        let table = colormap.lookupTable(count: 1024).map { c in
+        // An odd count puts an entry exactly at t = 0.5 (white for bwr/seismic).
+        let table = colormap.lookupTable(count: 1025).map { c in
             0xFF00_0000 | UInt32(c.0) << 16 | UInt32(c.1) << 8 | UInt32(c.2)
         }
         let low = range.lowerBound, span = range.upperBound - range.lowerBound
@@ -222,6 +224,7 @@ public struct ColorImage: Sendable, Equatable {
                 out.withUnsafeMutableBufferPointer { dst in
                     for i in 0..<src.count {
                         let v = Double(src[i])
+                        guard v.isFinite else { dst[i] = 0; continue }
                         var t = span > 0 ? (v - low) / span : 0.5
                         if !t.isFinite { t = 0 }
                         let index = Int((min(1, max(0, t)) * top).rounded())

@@ -7,8 +7,10 @@ public struct PanelImage: Sendable {
     public var colormap: Colormap
     public var range: ValueRange
 
+    /// Without a `range`, diverging maps (bwr, seismic) use `.symmetric` so zero is white, and other
+    /// maps use `.automatic` ([min, max]).
     /// - Throws: `FigureError.imageSizeMismatch` when `values.count != width × height`.
-    public init(values: [Float], width: Int, height: Int, colormap: Colormap = .gray, range: ValueRange = .automatic) throws {
+    public init(values: [Float], width: Int, height: Int, colormap: Colormap = .gray, range: ValueRange? = nil) throws {
         guard width > 0, height > 0 else {
             throw FigureError.invalidArgument(what: "PanelImage", reason: "size \(width)×\(height) must be positive")
         }
@@ -19,7 +21,7 @@ public struct PanelImage: Sendable {
         self.width = width
         self.height = height
         self.colormap = colormap
-        self.range = range
+        self.range = range ?? (colormap.isDiverging ? .symmetric : .automatic)
     }
 
     /// The value range actually used, resolved against the data.

@@ -196,3 +196,29 @@ final class ImageGridFigureTests: XCTestCase {
         }
     }
 }
+
+final class PanelImageTests: XCTestCase {
+    func testDefaultRangeCentresDivergingMaps() throws {
+        let values: [Float] = [0.5, 2, 1, 1]
+        XCTAssertEqual(try PanelImage(values: values, width: 2, height: 2, colormap: .bwr).resolvedRange, -2...2)
+        XCTAssertEqual(try PanelImage(values: values, width: 2, height: 2, colormap: Colormap(named: "seismic_r")).resolvedRange, -2...2)
+        XCTAssertEqual(try PanelImage(values: values, width: 2, height: 2, colormap: .hot).resolvedRange, 0.5...2)
+        XCTAssertEqual(try PanelImage(values: values, width: 2, height: 2, colormap: .bwr, range: .automatic).resolvedRange, 0.5...2)
+    }
+
+    func testColorImageMapsEndsMiddleAndBadValues() throws {
+        let image = try ColorImage(values: [-1, 0, 1, .nan, .infinity, 5], width: 6, height: 1, colormap: .bwr, range: -1...1)
+        XCTAssertEqual(image.pixels, [0xFF00_00FF, 0xFFFF_FFFF, 0xFFFF_0000, 0, 0, 0xFFFF_0000])
+        XCTAssertThrowsError(try ColorImage(values: [1], width: 2, height: 1, colormap: .gray, range: 0...1))
+    }
+
+    func testNaNShowsTheBaseImageThrough() throws {
+        let base = try PanelImage(values: [0, 0], width: 2, height: 1, colormap: .gray, range: .fixed(0, 1))
+        let heat = try PanelImage(values: [.nan, 1], width: 2, height: 1, colormap: .gray, range: .fixed(0, 1))
+        let figure = try ImageGridFigure(rows: 1, columns: 1, panels: [ImagePanel(image: base, overlay: heat, overlayAlpha: 1)], panelSize: 40)
+        let image = try figure.renderImage(scale: 2)
+        let r = figure.imageRect(row: 0, column: 0)
+        XCTAssertEqual(image.pixel(Int((r.x + 10) * 2), Int((r.y + 10) * 2)).r, 0, "NaN overlay pixel shows the black base")
+        XCTAssertEqual(image.pixel(Int((r.x + 30) * 2), Int((r.y + 10) * 2)).r, 255, "finite overlay pixel covers the base")
+    }
+}

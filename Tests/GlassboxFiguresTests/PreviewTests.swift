@@ -44,5 +44,21 @@ final class PreviewTests: XCTestCase {
         try write(ImageGridFigure.digitGrid(images: Array(repeating: heat, count: 10), showsTicks: false), "digit_grid_heat")
         let row: [ImagePanel?] = (0..<5).map { d in ImagePanel(image: digit, title: "Grad Digit \(d)") }
         try write(ImageGridFigure(rows: 2, columns: 5, panels: row), "half_grid")
+        let shifts = (-20...20).map(Double.init)
+        func bump(_ c: Double, _ h: Double) -> [Double] { shifts.map { h * exp(-($0 - c) * ($0 - c) / 40) } }
+        let panels = try ["Sensitivity Analysis", "Simple Taylor Decomposition", "Deep Taylor Decomposition"].map { name in
+            ChartAxes(series: try [LineSeries(x: shifts, y: bump(0, 25.6), label: "f(x)", showsMarkers: true)]
+                        + (1...4).map { q in try LineSeries(x: shifts, y: bump(Double(q) - 2, 6), label: "R\(q)", showsMarkers: true) },
+                      title: name + " for Image Translation", xLabel: "Digit Position", yLabel: "Relevance Scores", legend: .upperLeft)
+        }
+        try write(LineChartFigure(axes: panels), "continuity")
+        let flips = (0..<20).map(Double.init)
+        try write(LineChartFigure(axes: [ChartAxes(series: [
+            try LineSeries(x: flips, y: flips.map { 20 * exp(-$0 / 5) }, label: "Sensitivity Analysis", showsMarkers: true),
+            try LineSeries(x: flips, y: flips.map { 20 * exp(-$0 / 3) }, label: "Simple Taylor Decomposition", showsMarkers: true),
+            try LineSeries(x: flips, y: flips.map { 20 * exp(-$0 / 2) }, label: "Deep Taylor Decomposition", showsMarkers: true),
+        ], title: "Explanation Technique Comparison with Pixel-Flipping", xLabel: "Number of Features Removed",
+           yLabel: "Average Classification Score", xMin: 0, xMax: 19, yMin: 0, xTicks: [0, 5, 10, 15])],
+            plotWidth: 420, plotHeight: 280), "pixel_flipping")
     }
 }
