@@ -279,7 +279,7 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(error?.suggestions.first, "accuracy")
         XCTAssertEqual(h.error("prnt(1)")?.suggestions.first, "print")
         let member = h.error("\"abc\".cont")
-        XCTAssertEqual(member?.suggestions, ["contains", "count"])
+        XCTAssertEqual(member?.suggestions, ["count", "contains"])
         XCTAssertEqual(member?.range?.start.column, 7)
         XCTAssertEqual(member?.range?.end.column, 11)
         XCTAssertEqual(h.error("round(2.5, digits)")?.suggestions.first, "digits: …")
