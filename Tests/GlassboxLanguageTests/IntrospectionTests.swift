@@ -128,6 +128,8 @@ final class IntrospectionTests: XCTestCase {
         XCTAssertEqual(Suggestions.closest(to: "integratedGradient", among: ["integratedGradients", "smoothGrad", "gradients"]),
                        ["integratedGradients"])
         XCTAssertEqual(Suggestions.closest(to: "xyz", among: ["print", "sleep"]), [])
+        XCTAssertEqual(Suggestions.closest(to: "integrated", among: ["integratedGradients", "intgrated"]),
+                       ["intgrated", "integratedGradients"])
     }
 }
 

@@ -136,9 +136,10 @@ enum Members {
             }
         default: break
         }
+        // A method without parentheses is a function value (its display is its help, and
+        // `help(xs.perDigit)` works).
         if let method = methods(of: value).first(where: { $0.name == name }) {
-            _ = method
-            throw ScriptError(.type, "'\(name)' is a method of \(value.typeName); call it: .\(name)()", at: range)
+            return .function(method)
         }
         throw ScriptError(.name, "\(value.typeName) has no member '\(name)'", at: range,
                           suggestions: Suggestions.closest(to: name, among: memberNames(of: value)))
