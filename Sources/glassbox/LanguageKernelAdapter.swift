@@ -116,6 +116,12 @@ final class KernelContextHost: LanguageHost, @unchecked Sendable {
         context.updateDisplay(LanguageKernelAdapter.bundle(output), displayID: displayID)
     }
 
+    func clearOutput(wait: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        context.clearOutput(wait: wait)
+    }
+
     func requestInput(prompt: String, password: Bool) throws -> String {
         guard context.allowsStdin else {
             throw InputUnavailable(reason: "this frontend does not allow input (allow_stdin is false)")

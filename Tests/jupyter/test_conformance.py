@@ -41,10 +41,7 @@ class GlassboxKernelTests(jupyter_kernel_test.KernelTests):
     code_page_something = "print?"
     code_generate_error = "undefinedName"
 
-    # code_clear_output needs a language builtin that calls ExecutionContext.clearOutput(wait:);
-    # set GLASSBOX_CLEAR_OUTPUT_CODE to it once the language has one.
-    import os as _os
-    code_clear_output = _os.environ.get("GLASSBOX_CLEAR_OUTPUT_CODE", "")
+    code_clear_output = "clearOutput()"
 
 
 class GlassboxIopubWelcomeTests(jupyter_kernel_test.IopubWelcomeTests):

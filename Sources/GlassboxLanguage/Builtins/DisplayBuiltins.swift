@@ -2,7 +2,7 @@ import GlassboxFigures
 
 /// Showing values and colormaps.
 enum DisplayBuiltins {
-    static var all: [Builtin] { [show, colormap] }
+    static var all: [Builtin] { [show, colormap, clearOutput] }
 
     static let colormap = Builtin(
         name: "colormap",
@@ -36,6 +36,17 @@ enum DisplayBuiltins {
         example: "show(colormap(\"viridis\"))"
     ) { args, context in
         context.host.display(try Display.output(for: args.value("value")), displayID: nil)
+        return .nil
+    }
+
+    static let clearOutput = Builtin(
+        name: "clearOutput",
+        parameters: [BuiltinParameter("wait", type: "Bool", default: .bool(false),
+                                      doc: "clear only when the next output arrives, so that a redrawn figure does not flicker")],
+        summary: "Clears what the running cell has shown so far (in Jupyter; elsewhere it does nothing).",
+        example: "print(\"step 1\")\nclearOutput()\nprint(\"step 2\")"
+    ) { args, context in
+        context.host.clearOutput(wait: try args.bool("wait"))
         return .nil
     }
 }

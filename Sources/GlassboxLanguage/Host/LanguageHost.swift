@@ -18,12 +18,17 @@ public protocol LanguageHost: AnyObject, Sendable {
     func updateDisplay(_ output: RichOutput, displayID: String)
     /// Asks the user for a line of text; throws when no input is possible.
     func requestInput(prompt: String, password: Bool) throws -> String
+    /// Clears the output the running cell has shown so far; with `wait` the frontend clears it
+    /// only when the next output arrives (no flicker for animations).
+    func clearOutput(wait: Bool)
     /// How progress of long work is shown.
     var progressStyle: ProgressStyle { get }
 }
 
 extension LanguageHost {
     public var progressStyle: ProgressStyle { .display }
+    /// Hosts without a notion of cleared output (terminals, files) ignore the request.
+    public func clearOutput(wait: Bool) {}
 }
 
 /// How a host wants progress of long work shown.
