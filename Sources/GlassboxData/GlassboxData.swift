@@ -1,1 +1,0 @@
-// The GlassboxData module. See README.md for the module map.

@@ -1,0 +1,108 @@
+import CZlib
+import Foundation
+
+/// Gzip decompression and compression through zlib.
+///
+/// Decompression is streamed in fixed-size output chunks, accepts multi-member streams and ignores
+/// trailing zero padding; anything else (bad header, bad CRC, truncation, trailing garbage) throws
+/// `DataError.corruptGzip` naming `name`.
+public enum Gzip {
+    /// True when `bytes` start with the gzip magic number 1f 8b.
+    public static func isGzip<Bytes: Collection>(_ bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
+        var iterator = bytes.makeIterator()
+        return iterator.next() == 0x1F && iterator.next() == 0x8B
+    }
+
+    /// Decompresses a whole gzip stream. `name` is used in error messages (usually the file path).
+    public static func decompress(_ compressed: [UInt8], name: String) throws -> [UInt8] {
+        guard isGzip(compressed) else {
+            throw DataError.corruptGzip(path: name, reason: "missing gzip magic number 1f 8b")
+        }
+        guard compressed.count >= 18 else {
+            throw DataError.corruptGzip(path: name, reason: "only \(compressed.count) bytes, too short for a gzip stream")
+        }
+        // The trailer's ISIZE (uncompressed size mod 2^32) is a good capacity hint.
+        let n = compressed.count
+        let hint = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16
+            | Int(compressed[n - 1]) << 24
+        var output = [UInt8]()
+        output.reserveCapacity(min(max(hint, 1 << 16), 1 << 30))
+
+        var stream = z_stream()
+        let initStatus = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else {
+            throw DataError.corruptGzip(path: name, reason: "zlib could not start (status \(initStatus))")
+        }
+        defer { inflateEnd(&stream) }
+
+        let chunkSize = 1 << 18
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        try compressed.withUnsafeBufferPointer { input in
+            var consumed = 0
+            while true {
+                // One gzip member.
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + consumed)
+                stream.avail_in = UInt32(input.count - consumed)
+                var status: Int32 = Z_OK
+                repeat {
+                    let produced: Int = chunk.withUnsafeMutableBufferPointer { out in
+                        stream.next_out = out.baseAddress
+                        stream.avail_out = UInt32(chunkSize)
+                        status = inflate(&stream, Z_NO_FLUSH)
+                        return chunkSize - Int(stream.avail_out)
+                    }
+                    switch status {
+                    case Z_OK, Z_STREAM_END:
+                        output.append(contentsOf: chunk[0..<produced])
+                    case Z_BUF_ERROR where stream.avail_in == 0:
+                        throw DataError.corruptGzip(path: name, reason: "truncated: the stream ends before its end marker")
+                    case Z_BUF_ERROR:
+                        output.append(contentsOf: chunk[0..<produced])
+                    default:
+                        let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                        throw DataError.corruptGzip(path: name, reason: message)
+                    }
+                    if status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0 {
+                        throw DataError.corruptGzip(path: name, reason: "truncated: the stream ends before its end marker")
+                    }
+                } while status != Z_STREAM_END
+                consumed = input.count - Int(stream.avail_in)
+                let rest = input[consumed...]
+                if rest.isEmpty || rest.allSatisfy({ $0 == 0 }) { return }
+                guard isGzip(rest) else {
+                    throw DataError.corruptGzip(path: name, reason: "\(rest.count) bytes of trailing garbage after the gzip stream")
+                }
+                inflateReset(&stream)
+            }
+        }
+        return output
+    }
+
+    /// Compresses `bytes` into a single-member gzip stream (used to write IDX files and by tests).
+    public static func compress(_ bytes: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) throws -> [UInt8] {
+        var stream = z_stream()
+        let initStatus = deflateInit2_(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
+                                       zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else {
+            throw DataError.invalidArgument("zlib could not start compressing (status \(initStatus))")
+        }
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, UInt(bytes.count))) + 32
+        var output = [UInt8](repeating: 0, count: bound)
+        var input = bytes
+        let status: Int32 = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                stream.next_in = inBuffer.baseAddress
+                stream.avail_in = UInt32(inBuffer.count)
+                stream.next_out = outBuffer.baseAddress
+                stream.avail_out = UInt32(outBuffer.count)
+                return deflate(&stream, Z_FINISH)
+            }
+        }
+        guard status == Z_STREAM_END else {
+            throw DataError.invalidArgument("zlib could not compress (status \(status))")
+        }
+        output.removeLast(Int(stream.avail_out))
+        return output
+    }
+}
