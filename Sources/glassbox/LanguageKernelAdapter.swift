@@ -30,8 +30,22 @@ final class LanguageKernelAdapter: KernelInterpreter {
         """
     }
 
+    /// The language reference: `$GLASSBOX_DOCS_URL` if set, else `docs/language.md` found next to
+    /// (or above) the executable as a file URL; no link when neither exists.
     var helpLinks: [HelpLink] {
-        [HelpLink(text: "Glassbox language reference", url: "https://github.com/glassbox-kernel/glassbox/blob/main/docs/language.md")]
+        LanguageKernelAdapter.referenceURL().map { [HelpLink(text: "Glassbox language reference", url: $0)] } ?? []
+    }
+
+    static func referenceURL(environment: [String: String] = ProcessInfo.processInfo.environment,
+                             executable: String = InstallCommand.executablePath()) -> String? {
+        if let configured = environment["GLASSBOX_DOCS_URL"], !configured.isEmpty { return configured }
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = directory.appendingPathComponent("docs/language.md")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.absoluteString }
+            directory.deleteLastPathComponent()
+        }
+        return nil
     }
 
     func execute(code: String, context: ExecutionContext) -> ExecutionOutcome {

@@ -84,6 +84,28 @@ final class DisplayTests: XCTestCase {
         XCTAssertTrue(host.updates.last?.0.text.hasPrefix("✓ work: 3/3") ?? false)
     }
 
+    func testTerminalProgressIsABarOnATerminalAndOnlyASummaryOtherwise() {
+        for bar in [true, false] {
+            let sink = TextSink()
+            let host = TerminalHost(outputDirectory: FileManager.default.temporaryDirectory, terminalProgress: bar,
+                                    write: { sink.append($0, $1) })
+            let clock = ManualClock()
+            let reporter = ProgressReporter(host: host, displayID: "p", clock: { clock.now })
+            for i in 0...8 {
+                clock.now = Double(i) * 0.125  // exact in binary
+                reporter.report(ProgressEvent(task: "train", completed: i, total: 8, finished: i == 8))
+            }
+            XCTAssertEqual(sink.stdout, "")
+            if bar {
+                // At 0, then at most every 0.2 s (0.25, 0.5, 0.75), then the summary at 1.0.
+                XCTAssertEqual(sink.stderr.components(separatedBy: "\r\u{1B}[2K").count - 1, 5)
+                XCTAssertTrue(sink.stderr.hasSuffix("✓ train: 8/8 in 1.0s\n"))
+            } else {
+                XCTAssertEqual(sink.stderr, "✓ train: 8/8 in 1.0s\n")
+            }
+        }
+    }
+
     func testTerminalHostWritesFiguresAndText() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -197,6 +197,19 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.result("[[1], [[2]]]"), "[[1], [[2]]]")
     }
 
+    func testTensorDisplay() {
+        let h = Harness()
+        XCTAssertEqual(h.result("tensor([[1, 2], [3, 4.5]])"), "Tensor(shape: [2, 2],\n [[1.0, 2.0],\n  [3.0, 4.5]])")
+        XCTAssertEqual(h.result("tensor([[[1], [2]], [[3], [4]]]).shape"), "[2, 2, 1]")
+        XCTAssertEqual(h.result("zeros([2, 1, 2]) + 1"),
+                       "Tensor(shape: [2, 1, 2],\n [[[1.0, 1.0]],\n\n  [[1.0, 1.0]]])".replacingOccurrences(of: "\n\n", with: "\n"))
+        XCTAssertEqual(h.result("tensor([])"), "Tensor(shape: [0],\n [])")
+        XCTAssertEqual(h.result("zeros([10, 10]) + 2"),
+                       "Tensor(shape: [10, 10], 100 values, min 2.0, max 2.0, mean 2.0, [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, …])")
+        XCTAssertEqual(h.result("(zeros([100]) / 0).count"), "100")
+        XCTAssertEqual(h.result("zeros([100]) / 0"), "Tensor(shape: [100], 100 values, 100 not finite, [nan, nan, nan, nan, nan, nan, …])")
+    }
+
     func testMathBuiltins() {
         let h = Harness()
         XCTAssertEqual(h.result("abs(-3)"), "3")
@@ -237,6 +250,10 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(h.error("prnt(1)")?.suggestions.first, "print")
         let member = h.error("\"abc\".cont")
         XCTAssertEqual(member?.suggestions, ["count"])
+        XCTAssertEqual(member?.range?.start.column, 7)
+        XCTAssertEqual(member?.range?.end.column, 11)
+        XCTAssertEqual(h.error("round(2.5, digits)")?.suggestions.first, "digits: …")
+        XCTAssertEqual(h.error("print(1, seperator)")?.suggestions.first, "separator:")
         let method = h.error("[1].sume()")
         XCTAssertEqual(method?.suggestions, ["sum"])
     }

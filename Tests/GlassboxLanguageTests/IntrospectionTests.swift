@@ -129,3 +129,28 @@ final class IntrospectionTests: XCTestCase {
         XCTAssertEqual(Suggestions.closest(to: "xyz", among: ["print", "sleep"]), [])
     }
 }
+
+final class ReceiverCompletionTests: XCTestCase {
+    func testMembersOfIndexedPropertyAndLiteralReceivers() {
+        let session = LanguageSession()
+        _ = session.execute("let names = [\"ab\", \"cd\"]; let t = tensor([[1, 2]])", host: RecordingHost())
+        XCTAssertEqual(session.complete("names[1].up", cursor: 11).matches, ["uppercased"])
+        XCTAssertEqual(session.complete("\"x\".low", cursor: 7).matches, ["lowercased"])
+        XCTAssertEqual(session.complete("[1, 2].cou", cursor: 10).matches, ["count"])
+        XCTAssertEqual(session.complete("t[0].sh", cursor: 7).matches, ["shape"])
+        XCTAssertEqual(session.complete("names.first.cou", cursor: 15).matches, ["count"])
+        // After a dot with an unknown or call receiver: nothing, not every name.
+        XCTAssertEqual(session.complete("f(x).c", cursor: 6).matches, [])
+        XCTAssertEqual(session.complete("names[9].c", cursor: 10).matches, [])
+        XCTAssertTrue(session.inspect("names[0].uppercased(", cursor: 20)?.text.hasPrefix("uppercased() -> String") ?? false)
+    }
+
+    func testCompletionNeverRunsCalls() {
+        let session = LanguageSession()
+        let host = RecordingHost()
+        _ = session.execute("let xs = [1]", host: host)
+        _ = session.complete("print(\"side effect\").c", cursor: 23)
+        _ = session.complete("xs[print(1)].c", cursor: 14)
+        XCTAssertEqual(host.stdout, "")
+    }
+}

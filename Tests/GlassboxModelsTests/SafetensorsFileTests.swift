@@ -1,7 +1,7 @@
 import Foundation
 import GlassboxEngine
 import XCTest
-@testable import GlassboxModels
+import GlassboxModels
 
 final class SafetensorsFileTests: XCTestCase {
     func testFloat32RoundTripIsExactAndKeepsMetadata() throws {

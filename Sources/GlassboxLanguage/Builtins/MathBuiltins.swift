@@ -100,31 +100,11 @@ enum MathBuiltins {
         summary: "A tensor from (nested) lists of numbers; the nesting gives the shape.",
         example: "let t = tensor([[1, 2], [3, 4]])\nt * 2 + 1"
     ) { args, _ in
-        var scalars: [Float] = []
-        func shape(of value: ScriptValue, path: String) throws -> [Int] {
-            switch value {
-            case .list(let items):
-                guard let first = items.first else { return [0] }
-                let inner = try shape(of: first, path: path + "[0]")
-                for (i, item) in items.enumerated().dropFirst() {
-                    let s = try shape(of: item, path: path + "[\(i)]")
-                    guard s == inner else {
-                        throw args.error(.value, "values", "is ragged: \(path)[\(i)] has shape \(s), \(path)[0] has \(inner)")
-                    }
-                }
-                return [items.count] + inner
-            case let v:
-                guard v.numberValue != nil else { throw args.error(.type, "values", "must hold numbers, \(path) is a \(v.typeName)") }
-                return []
-            }
+        do {
+            return .tensor(try TensorConversion.tensor(from: args.value("values")))
+        } catch let problem as TensorConversion.Problem {
+            throw args.error(problem.kind, "values", problem.message)
         }
-        func flatten(_ value: ScriptValue) {
-            if case .list(let items) = value { items.forEach(flatten) } else { scalars.append(Float(value.numberValue!)) }
-        }
-        let value = args.value("values")
-        let s = try shape(of: value, path: "values")
-        flatten(value)
-        return .tensor(Tensor(shape: s, scalars: scalars))
     }
 
     static let zeros = Builtin(

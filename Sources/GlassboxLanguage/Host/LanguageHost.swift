@@ -18,10 +18,20 @@ public protocol LanguageHost: AnyObject, Sendable {
     func updateDisplay(_ output: RichOutput, displayID: String)
     /// Asks the user for a line of text; throws when no input is possible.
     func requestInput(prompt: String, password: Bool) throws -> String
-    /// True for terminals: progress is drawn as a one-line bar on stderr instead of a display.
-    var prefersTerminalProgress: Bool { get }
+    /// How progress of long work is shown.
+    var progressStyle: ProgressStyle { get }
 }
 
 extension LanguageHost {
-    public var prefersTerminalProgress: Bool { false }
+    public var progressStyle: ProgressStyle { .display }
+}
+
+/// How a host wants progress of long work shown.
+public enum ProgressStyle: Sendable {
+    /// One display (text + HTML bar) updated in place, then replaced by a summary (Jupyter).
+    case display
+    /// A one-line bar redrawn on stderr, then a summary line (an interactive terminal).
+    case terminalBar
+    /// Only the summary line on stderr (output piped to a file or a log).
+    case summaryOnly
 }

@@ -29,15 +29,23 @@ public final class ProgressReporter: @unchecked Sendable {
         defer { lock.unlock() }
         let now = clock()
         if started == nil { started = now }
+        let style = host.progressStyle
+        if style == .summaryOnly && !event.finished { return }
         if !event.finished && shown && now - lastUpdate < interval { return }
         lastUpdate = now
         let elapsed = now - (started ?? now)
         let output = ProgressReporter.render(event, elapsed: elapsed)
-        if host.prefersTerminalProgress {
+        switch style {
+        case .summaryOnly:
+            host.write(output.text + "\n", to: .stderr)
+            return
+        case .terminalBar:
             let line = event.finished ? output.text + "\n" : output.text
             host.write("\r\u{1B}[2K" + line, to: .stderr)
             shown = true
             return
+        case .display:
+            break
         }
         if shown {
             host.updateDisplay(output, displayID: displayID)

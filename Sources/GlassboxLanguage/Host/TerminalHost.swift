@@ -6,7 +6,7 @@ import Foundation
 public final class TerminalHost: LanguageHost, @unchecked Sendable {
     /// Where figures are written (created on the first figure).
     public let outputDirectory: URL
-    public let prefersTerminalProgress: Bool
+    public let progressStyle: ProgressStyle
     private let lock = NSLock()
     private var figureCount = 0
     private let writeOut: @Sendable (String, HostStream) -> Void
@@ -16,14 +16,15 @@ public final class TerminalHost: LanguageHost, @unchecked Sendable {
 
     /// - Parameters:
     ///   - outputDirectory: where figures go.
-    ///   - terminalProgress: draw progress bars on stderr (pass `isatty(2) != 0`).
+    ///   - terminalProgress: redraw a progress bar on stderr (pass `isatty(2) != 0`); otherwise only
+    ///     the summary line of each finished task is written to stderr.
     ///   - write: sink for text (defaults to the process's stdout/stderr).
     ///   - read: source of input lines (defaults to standard input).
     public init(outputDirectory: URL, terminalProgress: Bool,
                 write: (@Sendable (String, HostStream) -> Void)? = nil,
                 read: (@Sendable () -> String?)? = nil) {
         self.outputDirectory = outputDirectory
-        self.prefersTerminalProgress = terminalProgress
+        self.progressStyle = terminalProgress ? .terminalBar : .summaryOnly
         self.writeOut = write ?? { text, stream in
             let handle = stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError
             handle.write(Data(text.utf8))

@@ -31,8 +31,8 @@ extension LanguageSession {
         if context.insideLiteral {
             return Completion(items: [], start: context.wordStart, end: context.wordEnd)
         }
-        if let path = context.receiverPath {
-            if let receiver = resolve(path) {
+        if let chain = context.receiver {
+            if let receiver = resolve(chain) {
                 for name in Members.propertyNames(of: receiver) where matches(name) {
                     let type = (try? Members.property(of: receiver, name, at: SourceRange(.start, .start)))?.typeName ?? ""
                     items.append(CompletionItem(text: name, kind: "property", signature: type))
@@ -68,7 +68,7 @@ extension LanguageSession {
     public func inspect(_ code: String, cursor: Int) -> RichOutput? {
         let context = CursorContext(code: code, cursor: cursor)
         if !context.word.isEmpty && !context.insideLiteral {
-            if let path = context.receiverPath, let receiver = resolve(path) {
+            if let chain = context.receiver, let receiver = resolve(chain) {
                 if let method = Members.methods(of: receiver).first(where: { $0.name == context.word }) {
                     return RichOutput(text: method.helpText, markdown: method.helpMarkdown)
                 }
@@ -76,7 +76,7 @@ extension LanguageSession {
                     let text = "\(receiver.typeName).\(context.word): \(property.typeName)\n\(property.repr.prefix(500))"
                     return RichOutput(text: text)
                 }
-            } else if context.receiverPath == nil {
+            } else if context.receiver == nil {
                 if let value = value(of: context.word) {
                     let text = context.word + " — " + CoreBuiltins.describe(value)
                     return RichOutput(text: text)

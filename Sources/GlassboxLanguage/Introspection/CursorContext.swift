@@ -8,11 +8,12 @@ struct CursorContext {
     var prefix: String
     /// The whole word around the cursor.
     var word: String
-    /// Identifier chain before `.word` (e.g. ["mnist", "train"]), when the word follows a dot.
-    var receiverPath: [String]?
-    /// The innermost open call containing the cursor: callee path (["f"] or ["xs", "perDigit"]) and
-    /// the labels already written in it.
-    var call: (callee: [String], usedLabels: Set<String>)?
+    /// The tokens of the receiver before `.word` (e.g. `mnist.train`, `xs[0]`), when the word
+    /// follows a dot; empty when the receiver is not a simple chain.
+    var receiver: [Token]?
+    /// The innermost open call containing the cursor: the callee's tokens (`f`, `xs.perDigit`)
+    /// and the labels already written in it.
+    var call: (callee: [Token], usedLabels: Set<String>)?
     /// True when the cursor is inside a string literal or comment.
     var insideLiteral: Bool
 
@@ -34,10 +35,10 @@ struct CursorContext {
         let (tokens, error) = Lexer.tokenizePrefix(before)
         insideLiteral = error?.atEndOfInput == true
         var significant = tokens.filter { $0.kind != .endOfInput && $0.kind != .newline }
-        receiverPath = nil
+        receiver = nil
         if let last = significant.last, last.isSymbol("."), last.range.end.offset == start {
             significant.removeLast()
-            receiverPath = CursorContext.path(endingAt: significant)
+            receiver = CursorContext.chain(endingAt: significant)
         }
         // Find the innermost unclosed '(' and the callee before it.
         var stack: [Int] = []
@@ -47,8 +48,8 @@ struct CursorContext {
         }
         call = nil
         if let open = stack.last, significant[open].isSymbol("(") {
-            let callee = CursorContext.path(endingAt: Array(significant[..<open]))
-            if let callee, !callee.isEmpty {
+            let callee = CursorContext.chain(endingAt: Array(significant[..<open]))
+            if !callee.isEmpty {
                 var used = Set<String>()
                 var depth = 0
                 for i in (open + 1)..<significant.count {
@@ -65,49 +66,62 @@ struct CursorContext {
         }
     }
 
-    /// The `a.b.c` identifier chain that ends the token list, or nil.
-    static func path(endingAt tokens: [Token]) -> [String]? {
-        var names: [String] = []
+    /// The postfix chain that ends the token list: names, literals, `.member` and `[index]`
+    /// (e.g. `mnist.train.images[0]`); empty when the list does not end with one.
+    static func chain(endingAt tokens: [Token]) -> [Token] {
         var i = tokens.count - 1
+        var start = tokens.count
         while i >= 0 {
-            guard case .identifier(let name) = tokens[i].kind else { break }
-            names.insert(name, at: 0)
-            if i >= 1, tokens[i - 1].isSymbol("."), tokens[i - 1].range.end.offset == tokens[i].range.start.offset {
-                i -= 2
-            } else {
+            let token = tokens[i]
+            if token.isSymbol("]") {
+                // Skip back to the matching '['.
+                var depth = 0
+                var j = i
+                while j >= 0 {
+                    if tokens[j].isSymbol("]") { depth += 1 }
+                    if tokens[j].isSymbol("[") { depth -= 1; if depth == 0 { break } }
+                    j -= 1
+                }
+                guard j >= 0 else { return [] }
+                start = j
+                i = j - 1
+                continue
+            }
+            switch token.kind {
+            case .identifier, .string, .integer, .float, .keyword(.true), .keyword(.false):
+                start = i
+                if i >= 1, tokens[i - 1].isSymbol(".") {
+                    i -= 2
+                    continue
+                }
+            default:
                 break
             }
+            break
         }
-        return names.isEmpty ? nil : names
+        return start < tokens.count ? Array(tokens[start...]) : []
     }
 }
 
 extension LanguageSession {
-    /// The value of an `a.b.c` chain made of variables and properties (no calls are made).
-    func resolve(_ path: [String]) -> ScriptValue? {
-        guard let first = path.first else { return nil }
-        var value: ScriptValue
-        if let v = self.value(of: first) {
-            value = v
-        } else if let builtin = registry[first] {
-            value = .function(builtin)
-        } else {
-            return nil
-        }
-        for name in path.dropFirst() {
-            guard let next = try? Members.property(of: value, name, at: SourceRange(.start, .start)) else { return nil }
-            value = next
-        }
-        return value
+    /// The value of a receiver chain, evaluated only when it makes no calls (names, literals,
+    /// properties and indexing have no side effects).
+    func resolve(_ chain: [Token]) -> ScriptValue? {
+        guard !chain.isEmpty, !chain.contains(where: { $0.isSymbol("(") }) else { return nil }
+        var parser = Parser(tokens: chain)
+        guard let expression = try? parser.parseExpression() else { return nil }
+        return evaluateWithoutSideEffects(expression)
     }
 
-    /// The builtin or method a call path names.
-    func function(at path: [String]) -> Builtin? {
-        if path.count == 1 {
-            if case .function(let f)? = value(of: path[0]) { return f }
-            return registry[path[0]]
+    /// The builtin or method a callee chain names.
+    func function(at chain: [Token]) -> Builtin? {
+        guard case .identifier(let name)? = chain.last?.kind else { return nil }
+        if chain.count == 1 {
+            if case .function(let f)? = value(of: name) { return f }
+            return registry[name]
         }
-        guard let receiver = resolve(Array(path.dropLast())) else { return nil }
-        return Members.methods(of: receiver).first { $0.name == path.last! }
+        guard chain.count >= 3, chain[chain.count - 2].isSymbol("."),
+              let receiver = resolve(Array(chain.dropLast(2))) else { return nil }
+        return Members.methods(of: receiver).first { $0.name == name }
     }
 }

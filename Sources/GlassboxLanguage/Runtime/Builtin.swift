@@ -1,3 +1,5 @@
+import GlassboxEngine
+
 /// One parameter of a builtin or method.
 public struct BuiltinParameter: Sendable {
     /// The argument label callers write (`steps:`), or nil for a positional argument.
@@ -205,6 +207,50 @@ public struct BoundArguments: Sendable {
             throw error(.type, name, "must be a Bool (true or false), got \(other.typeName) \(other.repr.prefix(40))")
         }
         return b
+    }
+
+    /// The argument as a tensor (a Tensor, a number, or nested lists of numbers).
+    public func tensor(_ name: String) throws -> Tensor {
+        switch value(name) {
+        case .tensor(let t): return t
+        case .int, .double: return Tensor(scalar: Float(value(name).numberValue!))
+        case .list:
+            do {
+                return try TensorConversion.tensor(from: value(name))
+            } catch let problem as TensorConversion.Problem {
+                throw error(problem.kind, name, problem.message)
+            }
+        default: break
+        }
+        let other = value(name)
+        throw error(.type, name, "must be a Tensor, got \(other.typeName) \(other.repr.prefix(40))")
+    }
+
+    /// The argument as an object of type `T` (named `typeName` in the error).
+    public func object<T: ScriptObject>(_ name: String, as type: T.Type, typeName: String) throws -> T {
+        if case .object(let object) = value(name), let typed = object as? T { return typed }
+        let other = value(name)
+        throw error(.type, name, "must be a \(typeName), got \(other.typeName) \(other.repr.prefix(40))")
+    }
+
+    /// The argument as an Int, or nil when it was nil.
+    public func optionalInt(_ name: String) throws -> Int? { isNil(name) ? nil : try int(name) }
+    /// The argument as a Double, or nil when it was nil.
+    public func optionalDouble(_ name: String) throws -> Double? { isNil(name) ? nil : try double(name) }
+    /// The argument as a String, or nil when it was nil.
+    public func optionalString(_ name: String) throws -> String? { isNil(name) ? nil : try string(name) }
+
+    /// The argument as a list of Strings.
+    public func strings(_ name: String) throws -> [String] {
+        guard case .list(let items) = value(name) else {
+            throw error(.type, name, "must be a List of Strings, got \(value(name).typeName)")
+        }
+        return try items.enumerated().map { index, item in
+            guard case .string(let s) = item else {
+                throw error(.type, name, "must be a List of Strings; item \(index) is a \(item.typeName)")
+            }
+            return s
+        }
     }
 
     /// Whether the argument was left at nil.

@@ -27,12 +27,17 @@ final class Interpreter {
         loopDepth = 0
         var result: ScriptValue? = nil
         for (i, statement) in statements.enumerated() {
-            try checkCancellation(statement.range)
-            if i == statements.count - 1, case .expression(let e, let silenced) = statement {
-                let value = try evaluate(e)
-                result = silenced ? nil : value
-            } else {
-                _ = try execute(statement)
+            do {
+                try checkCancellation(statement.range)
+                if i == statements.count - 1, case .expression(let e, let silenced) = statement {
+                    let value = try evaluate(e)
+                    result = silenced ? nil : value
+                } else {
+                    _ = try execute(statement)
+                }
+            } catch let error as ScriptError {
+                // Every error points somewhere: at worst, at its statement.
+                throw error.located(statement.range)
             }
         }
         return result
@@ -96,10 +101,15 @@ final class Interpreter {
                 }
                 for i in 0..<t.shape[0] where try !iteration(.tensor(Operators.slice(t, i..<(i + 1), dropFirst: true))) { break }
             case .object(let object):
-                guard let items = try object.property("items"), case .list(let list) = items else {
+                guard let count = object.elementCount else {
                     throw ScriptError(.type, "cannot loop over a \(object.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
                 }
-                for item in list where try !iteration(item) { break }
+                var i = 0
+                while i < count {
+                    guard let item = try object.element(at: .int(i)) else { break }
+                    if try !iteration(item) { break }
+                    i += 1
+                }
             default:
                 throw ScriptError(.type, "cannot loop over a \(sequence.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
             }
@@ -210,7 +220,7 @@ final class Interpreter {
             return .range(IntRange(lower: a, upper: end.0, closed: closed))
         case .member(let base, let name, let range):
             let receiver = try evaluate(base)
-            return try Members.property(of: receiver, name, at: range)
+            return try Members.property(of: receiver, name, at: Interpreter.nameRange(name, endingAt: range))
         case .index(let base, let indexExpression, let range):
             let receiver = try evaluate(base)
             let index = try evaluate(indexExpression)
@@ -220,7 +230,7 @@ final class Interpreter {
             let function: Builtin
             if case .member(let base, let name, let memberRange) = callee {
                 let receiver = try evaluate(base)
-                function = try Members.method(of: receiver, name, at: memberRange)
+                function = try Members.method(of: receiver, name, at: Interpreter.nameRange(name, endingAt: memberRange))
             } else {
                 let value = try evaluate(callee)
                 guard case .function(let f) = value else {
@@ -229,12 +239,32 @@ final class Interpreter {
                 function = f
             }
             for argument in argumentExpressions {
-                let value = try evaluate(argument.value)
+                let value: ScriptValue
+                do {
+                    value = try evaluate(argument.value)
+                } catch var error as ScriptError {
+                    // `round(2.5, digits)`: the user probably meant the label `digits:`.
+                    if error.kind == .name, argument.label == nil, case .identifier(let name, _) = argument.value {
+                        let labels = Suggestions.closest(to: name, among: function.labels).map { $0 + ":" }
+                        if function.labels.contains(name) { error.suggestions.insert("\(name): …", at: 0) }
+                        else { error.suggestions = labels + error.suggestions }
+                    }
+                    throw error
+                }
                 let argumentRange = argument.labelRange.map { $0.union(argument.value.range) } ?? argument.value.range
                 arguments.append((argument.label, value, argumentRange))
             }
             return try call(function, arguments, at: range)
         }
+    }
+
+    /// The range of the member name at the end of a member expression (for carets under `cont`
+    /// in `xs.cont` rather than under the whole expression).
+    static func nameRange(_ name: String, endingAt range: SourceRange) -> SourceRange {
+        let length = name.unicodeScalars.count
+        guard range.end.column > length else { return range }
+        let start = SourceLocation(line: range.end.line, column: range.end.column - length, offset: range.end.offset - length)
+        return SourceRange(start, range.end)
     }
 
     func call(_ function: Builtin, _ arguments: [(label: String?, value: ScriptValue, range: SourceRange?)],

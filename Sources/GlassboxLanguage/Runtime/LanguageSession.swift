@@ -69,6 +69,11 @@ public final class LanguageSession: @unchecked Sendable {
     /// Names of the global variables.
     public var variableNames: [String] { interpreter.environment.visibleNames }
 
+    /// Evaluates a call-free expression (for completion and inspection); nil on any error.
+    func evaluateWithoutSideEffects(_ expression: Expression) -> ScriptValue? {
+        try? interpreter.evaluate(expression)
+    }
+
     /// A fresh display id such as "progress-3".
     public func nextDisplayID(prefix: String) -> String {
         counterLock.lock()

@@ -201,7 +201,13 @@ enum Operators {
             guard t.rank > 0 else { throw ScriptError(.index, "a rank-0 Tensor cannot be sliced", at: whole) }
             return .tensor(slice(t, try checkSlice(r, count: t.shape[0], what: "Tensor", at: range), dropFirst: false))
         case (.object(let object), _):
-            if let element = try object.element(at: index) { return element }
+            let element: ScriptValue?
+            do {
+                element = try object.element(at: index)
+            } catch let error as ScriptError {
+                throw error.located(range)
+            }
+            if let element { return element }
             throw ScriptError(.type, "a \(object.typeName) cannot be indexed with a \(index.typeName)", at: whole)
         default:
             throw ScriptError(.type, "a \(receiver.typeName) cannot be indexed with a \(index.typeName); use an Int or a Range like 0..<5", at: range)

@@ -12,6 +12,9 @@ public protocol ScriptObject: Sendable {
     /// `value[index]` (index is an Int or a Range), or nil when the type cannot be indexed that way.
     /// Throw an `.index` ScriptError for an index out of range.
     func element(at index: ScriptValue) throws -> ScriptValue?
+    /// How many elements `for x in value` visits (each fetched with `element(at: .int(i))`),
+    /// or nil when the type cannot be iterated.
+    var elementCount: Int? { get }
     /// A one-paragraph plain-text description (the `text/plain` of its display).
     var textDescription: String { get }
     /// The rich display (PNG, HTML, …), or nil to show only `textDescription`.
@@ -23,6 +26,7 @@ extension ScriptObject {
     public func property(_ name: String) throws -> ScriptValue? { nil }
     public var methods: [Builtin] { [] }
     public func element(at index: ScriptValue) throws -> ScriptValue? { nil }
+    public var elementCount: Int? { nil }
     public func richOutput() throws -> RichOutput? { nil }
 
     /// The method called `name`, if any.

@@ -72,11 +72,7 @@ public enum ScriptValue: Sendable {
         return "\(v)"
     }
 
-    static func describe(_ t: Tensor) -> String {
-        let shape = "[" + t.shape.map(String.init).joined(separator: ", ") + "]"
-        let preview = t.scalars.prefix(6).map { ScriptValue.format(Double($0)) }.joined(separator: ", ")
-        return "Tensor(shape: \(shape), [\(preview)\(t.count > 6 ? ", …" : "")])"
-    }
+    static func describe(_ t: Tensor) -> String { TensorFormatter.describe(t) }
 
     /// The deepest nesting of lists accepted (keeps display, comparison and `tensor` bounded).
     public static let maximumListNesting = 32

@@ -94,6 +94,10 @@ public struct Parser {
     }
 
     private mutating func parseBlock(_ owner: String) throws -> ([Statement], SourceLocation) {
+        // Like Swift, the '{' may be on the next line.
+        var lookahead = 0
+        while peek(lookahead).kind == .newline { lookahead += 1 }
+        if peek(lookahead).isSymbol("{") { for _ in 0..<lookahead { advance() } }
         guard current.isSymbol("{") else { throw expectedError("'{' to start the body of '\(owner)'") }
         try enter(current)
         defer { depth -= 1 }
