@@ -35,21 +35,6 @@ extension BoundArguments {
         }
     }
 
-    /// The argument as an optional String (nil when left at nil).
-    public func optionalString(_ name: String) throws -> String? {
-        isNil(name) ? nil : try string(name)
-    }
-
-    /// The argument as an optional Int (nil when left at nil).
-    public func optionalInt(_ name: String) throws -> Int? {
-        isNil(name) ? nil : try int(name)
-    }
-
-    /// The argument as an optional Double (nil when left at nil).
-    public func optionalDouble(_ name: String) throws -> Double? {
-        isNil(name) ? nil : try double(name)
-    }
-
     /// A non-negative seed.
     public func seed(_ name: String) throws -> UInt64 {
         let v = try int(name)

@@ -13,6 +13,8 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
     public let labels: [Int]?
     /// Where the images came from, for descriptions ("mnist.train").
     public let origin: String
+    /// Whether its display gives each image a colorbar (prototypes, heat-map-like images).
+    public var showsColorbar = false
 
     /// The largest batch shown as a grid.
     public static let maximumShown = 100
@@ -80,7 +82,7 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
 
     public var typeName: String { "ImageBatch" }
 
-    public var propertyNames: [String] { ["count", "labels", "mean", "values", "height", "width", "shape", "items"] }
+    public var propertyNames: [String] { ["count", "labels", "mean", "values", "height", "width", "shape"] }
 
     public func property(_ name: String) throws -> ScriptValue? {
         switch name {
@@ -94,8 +96,6 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
             guard count > 0 else { throw ScriptError(.value, "the mean image of an empty batch is undefined") }
             let mean = try images.mean(alongAxis: 0)
             return .object(try ImageBatch(tensor: mean.reshaped([1, 1, height, width]), labels: nil, origin: "mean of \(origin)"))
-        case "items":
-            return .list(try (0..<count).map { .object(try selecting([$0], origin: "\(origin)[\($0)]")) })
         default: return nil
         }
     }
@@ -163,6 +163,8 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         }
     }
 
+    public var elementCount: Int? { count }
+
     public var textDescription: String {
         var text = "ImageBatch: \(count) image\(count == 1 ? "" : "s") of \(height)×\(width) (\(origin))"
         if let labels {
@@ -176,8 +178,15 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         guard count > 0, count <= ImageBatch.maximumShown else {
             return RichOutput(text: textDescription + (count > 0 ? " — too many to draw; show a slice such as [0..<100]" : ""))
         }
-        let figure = try ImageGridRendering.figure(for: self, overlay: nil, options: .init(), function: "show")
+        let figure = try ImageGridRendering.figure(for: self, overlay: nil, options: displayOptions, function: "show")
         return try ImageGridRendering.output(figure, text: textDescription, function: "show")
+    }
+
+    /// The options its display uses.
+    var displayOptions: ImageGridOptions {
+        var options = ImageGridOptions()
+        options.colorbar = showsColorbar
+        return options
     }
 
     // MARK: ScriptArithmetic

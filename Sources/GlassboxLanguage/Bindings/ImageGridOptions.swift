@@ -30,7 +30,7 @@ public struct ImageGridOptions: Sendable {
 
     /// The title of image `index`, or nil for no title.
     func title(index: Int, label: Int?, function: String) throws -> String? {
-        guard let template = titles ?? (label != nil ? "Digit: {label}" : nil) else { return nil }
+        guard let template = titles ?? (label != nil ? "Digit: {label}" : nil), !template.isEmpty else { return nil }
         var result = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {

@@ -8,6 +8,13 @@ import GlassboxModels
 enum ModelBuiltins {
     static var all: [Builtin] { [model, load, save, evaluate, predict, zoo] }
 
+    /// Where trained zoo weights are looked for: `./models`, then the models module's standard places
+    /// ($GLASSBOX_MODELS, the user cache, the bundled Weights resource).
+    static var store: ModelStore {
+        ModelStore(directories: [URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+            .appendingPathComponent("models", isDirectory: true)])
+    }
+
     /// Zoo names and aliases, for suggestions.
     static var knownNames: [String] { ModelZoo.names + ModelZoo.aliases.keys.sorted() }
 
@@ -45,8 +52,8 @@ enum ModelBuiltins {
         ],
         returns: "Model",
         summary: "A zoo model with its trained weights (or a model file).",
-        details: "Trained weights are looked for as <name>.safetensors in $GLASSBOX_MODELS, share/glassbox/models, "
-            + "~/.cache/glassbox/models and ./models. When there are none, the error says how to train the model.",
+        details: "Trained weights are looked for as <name>.safetensors in ./models, $GLASSBOX_MODELS, "
+            + "~/.cache/glassbox/models and the bundled weights. When there are none, the error says how to train the model.",
         example: "let net = model(\"cnn-max-b\")\nlet fresh = model(\"mlp-a\", untrained: true, seed: 1)"
     ) { args, _ in
         let name = try args.string("name")
@@ -61,9 +68,9 @@ enum ModelBuiltins {
             return .object(ModelValue(ModelHandle(architecture: entry.architecture, network: network, recipe: entry.recipe,
                                                   info: nil, origin: "untrained (seed \(seed))")))
         }
-        let places = BundledModels.standard()
-        guard let file = places.file(for: entry.name) else {
-            let looked = places.directories.map { "  \($0.appendingPathComponent("\(entry.name).safetensors").path)" }.joined(separator: "\n")
+        let places = ModelBuiltins.store
+        guard let file = try places.url(for: entry.name) else {
+            let looked = places.searchDirectories.map { "  \($0.appendingPathComponent("\(entry.name).safetensors").path)" }.joined(separator: "\n")
             let data = entry.recipe.dataset == .cluttered ? "dataset(\"cluttered-mnist\")" : "dataset(\"mnist\")"
             throw ScriptError(.value, "model: no trained weights for '\(entry.name)'. Looked for:\n\(looked)\n"
                               + "Train it with: let net = train(\"\(entry.name)\", on: \(data)) — then save(net, to: \"\(entry.name).safetensors\"); "
@@ -190,11 +197,11 @@ enum ModelBuiltins {
         summary: "The model zoo: every architecture with its parameter count, input, chapters and whether trained weights are available.",
         example: "zoo()"
     ) { _, _ in
-        let places = BundledModels.standard()
+        let places = ModelBuiltins.store
         let rows: [[TableCell]] = ModelZoo.entries.map { entry in
             [.text(entry.name), .integer(entry.architecture.parameterCount),
              .text(ModelValue.shapeText(entry.architecture.inputShape)), .text(entry.chapters.joined(separator: ", ")),
-             .text(places.file(for: entry.name) == nil ? "—" : "yes"), .text(entry.summary)]
+             .text((try? places.url(for: entry.name)) == nil ? "—" : "yes"), .text(entry.summary)]
         }
         return .object(TableValue(try BindingErrors.translating("zoo") {
             try GlassboxFigures.Table(columns: ["name", "parameters", "input", "chapters", "weights", "summary"], rows: rows,

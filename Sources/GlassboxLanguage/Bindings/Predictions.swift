@@ -73,6 +73,8 @@ public struct Predictions: ScriptObject {
         }
     }
 
+    public var elementCount: Int? { classes.count }
+
     public func element(at index: ScriptValue) throws -> ScriptValue? {
         guard case .int(let i) = index else { return nil }
         guard i >= 0, i < classes.count else {

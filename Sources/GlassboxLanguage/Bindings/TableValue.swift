@@ -55,6 +55,8 @@ public struct TableValue: ScriptObject {
         }
     }
 
+    public var elementCount: Int? { table.rows.count }
+
     public func element(at index: ScriptValue) throws -> ScriptValue? {
         switch index {
         case .int(let i):

@@ -53,6 +53,8 @@ public struct TrainingHistory: ScriptObject {
         }
     }
 
+    public var elementCount: Int? { epochs.count }
+
     public func element(at index: ScriptValue) throws -> ScriptValue? {
         guard case .int(let i) = index else { return nil }
         guard i >= 0, i < epochs.count else {
