@@ -119,7 +119,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     }
 
     public var textDescription: String {
-        let sums = explanation.sumPerImage.prefix(10).map { ScriptValue.format(Double($0)) }.joined(separator: ", ")
+        let sums = explanation.sumPerImage.prefix(10).map { NumberFormat.significant(Double($0), digits: 4) }.joined(separator: ", ")
         return "Explanation: \(explanation.title), \(explanation.count) image\(explanation.count == 1 ? "" : "s"), "
             + "targets \(explanation.targets.prefix(10).map(String.init).joined(separator: ", "))\(explanation.count > 10 ? ", …" : ""); "
             + "sums [\(sums)\(explanation.count > 10 ? ", …" : "")]"

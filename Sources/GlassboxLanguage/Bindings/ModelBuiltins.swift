@@ -73,7 +73,7 @@ enum ModelBuiltins {
             let looked = places.searchDirectories.map { "  \($0.appendingPathComponent("\(entry.name).safetensors").path)" }.joined(separator: "\n")
             let data = entry.recipe.dataset == .cluttered ? "dataset(\"cluttered-mnist\")" : "dataset(\"mnist\")"
             throw ScriptError(.value, "model: no trained weights for '\(entry.name)'. Looked for:\n\(looked)\n"
-                              + "Train it with: let net = train(\"\(entry.name)\", on: \(data)) — then save(net, to: \"\(entry.name).safetensors\"); "
+                              + "Train it with: let net = train(\"\(entry.name)\", on: \(data)) — then save(net, to: \"models/\(entry.name).safetensors\") so model(…) finds it; "
                               + "or pass untrained: true for fresh random weights.", at: args.ranges["name"])
         }
         return .object(try loadFile(file.path, function: "model"))
@@ -105,6 +105,7 @@ enum ModelBuiltins {
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         let dtype: SafetensorsDType = try args.bool("half") ? .f16 : .f32
         try BindingErrors.translating("save") {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try ModelFile.save(model.handle.network, architecture: model.handle.architecture, info: model.handle.info, to: url, dtype: dtype)
         }
         context.host.write("saved \(model.name) (\(ModelValue.grouped(model.handle.architecture.parameterCount)) parameters) to \(url.path)\n", to: .stdout)
