@@ -60,11 +60,18 @@ final class DisplayTests: XCTestCase {
         XCTAssertEqual(host.updates.count, 3)
         XCTAssertTrue(host.updates.allSatisfy { $0.1 == "p1" })
         let middle = host.updates[0].0
-        XCTAssertTrue(middle.text.contains("20/100"), middle.text)
-        XCTAssertTrue(middle.text.contains("100.0/s"), middle.text)  // 20 in 0.2 s
-        XCTAssertTrue(middle.text.contains("0.8s left"), middle.text)
-        XCTAssertTrue(middle.html?.contains("<progress value=\"20\" max=\"100\"") ?? false)
-        XCTAssertEqual(host.updates.last?.0.text, "✓ epoch 1/2: 100/100 in 1.0s — loss 0.2500")
+        // 20 of 100 after 0.2 s: 20%, 100 items per second, 0.8 s left.
+        XCTAssertEqual(middle.text, "epoch 1/2 [######........................]  20% 20/100 [0:00<0:01, 100 it/s] loss=0.5")
+        XCTAssertTrue(middle.html?.contains("width:20.0%") ?? false, middle.html ?? "")
+        XCTAssertTrue(middle.html?.contains("20/100") ?? false)
+        XCTAssertEqual(host.updates.last?.0.text, "✓ epoch 1/2: 100/100 in 0:01 (100 it/s) loss=0.25")
+    }
+
+    func testAccuracyMetricsShowAsPercentages() {
+        let output = ProgressReporter.render(
+            ProgressEvent(task: "eval", completed: 5, total: 5, metrics: [.init("accuracy", 0.9873), .init("loss", 0.5)], finished: true),
+            elapsed: 2)
+        XCTAssertEqual(output.text, "✓ eval: 5/5 in 0:02 (2.50 it/s) accuracy=98.73% loss=0.5")
     }
 
     func testWorkMonitorFromABuiltinReportsAndCancels() throws {
@@ -99,9 +106,9 @@ final class DisplayTests: XCTestCase {
             if bar {
                 // At 0, then at most every 0.2 s (0.25, 0.5, 0.75), then the summary at 1.0.
                 XCTAssertEqual(sink.stderr.components(separatedBy: "\r\u{1B}[2K").count - 1, 5)
-                XCTAssertTrue(sink.stderr.hasSuffix("✓ train: 8/8 in 1.0s\n"))
+                XCTAssertTrue(sink.stderr.hasSuffix("✓ train: 8/8 in 0:01 (8.00 it/s)\n"))
             } else {
-                XCTAssertEqual(sink.stderr, "✓ train: 8/8 in 1.0s\n")
+                XCTAssertEqual(sink.stderr, "✓ train: 8/8 in 0:01 (8.00 it/s)\n")
             }
         }
     }

@@ -65,7 +65,8 @@ final class IntrospectionTests: XCTestCase {
     func testCompletesMembersAfterDot() {
         let session = LanguageSession()
         _ = session.execute("let xs = [1, 2]; let name = \"x\"; let t = tensor([1, 2])", host: RecordingHost())
-        XCTAssertEqual(complete(session, "xs.|").matches, ["count", "isEmpty", "first", "last", "sum", "reversed"])
+        XCTAssertEqual(complete(session, "xs.|").matches,
+                       ["count", "isEmpty", "first", "last", "sum", "reversed", "sorted", "contains", "firstIndex", "joined"])
         XCTAssertEqual(complete(session, "name.up|").matches, ["uppercased"])
         XCTAssertEqual(complete(session, "t.sh|").matches, ["shape"])
         XCTAssertEqual(complete(session, "print(t.m|)").matches, ["mean", "min", "max"])
@@ -127,6 +128,8 @@ final class IntrospectionTests: XCTestCase {
         XCTAssertEqual(Suggestions.closest(to: "integratedGradient", among: ["integratedGradients", "smoothGrad", "gradients"]),
                        ["integratedGradients"])
         XCTAssertEqual(Suggestions.closest(to: "xyz", among: ["print", "sleep"]), [])
+        XCTAssertEqual(Suggestions.closest(to: "integrated", among: ["integratedGradients", "intgrated"]),
+                       ["intgrated", "integratedGradients"])
     }
 }
 

@@ -72,10 +72,12 @@ final class ParserTests: XCTestCase {
             ("let = 3", "expected a name after 'let', found '='", 1, 5),
             ("let x", "expected '=' and a value after 'let x', found end of input", 1, 6),
             ("f(1 2)", "expected ',' or ')' in the argument list, found number 2", 1, 5),
-            ("(1 + 2", "expected ')' to close the '(' at line 1, column 1", 1, 7),
-            ("[1, 2", "expected ']' to close the '[' at line 1, column 1", 1, 6),
+            ("(1 + 2", "expected ')' to close this '(', found end of input", 1, 1),
+            ("[1, 2", "expected ']' to close this '[', found end of input", 1, 1),
+            ("f(1,\n  2", "expected ')' to close this '(', found end of input", 1, 2),
+            ("if x = 1 { }", "expected '{' to start the body of 'if', found '='; use '==' to compare", 1, 6),
             ("for i 0..<3 { }", "expected 'in' after 'for i', found number 0", 1, 7),
-            ("for i in 0..<3 {\n  print(i)\n", "expected '}' to close the '{' of 'for' at line 1, column 16", 3, 1),
+            ("for i in 0..<3 {\n  print(i)\n", "expected '}' to close this '{' of 'for', found end of input", 1, 16),
             ("if x print(x)", "expected '{' to start the body of 'if', found identifier 'print'", 1, 6),
             ("1 + 2 = 3", "cannot assign to this expression: expected a variable name or an element 'name[index]' on the left of '='", 1, 7),
             ("\"abc", "unterminated string literal: expected '\"' to close it", 1, 1),
@@ -100,6 +102,14 @@ final class ParserTests: XCTestCase {
             XCTAssertEqual(error.message, message, source)
             XCTAssertEqual(error.range?.start.line, line, source)
             XCTAssertEqual(error.range?.start.column, column, source)
+            // The rendered caret sits under that column of that line.
+            let lines = TracebackRenderer(colored: false).lines(for: error, source: source)
+            XCTAssertEqual(lines[0], "SyntaxError: " + message, source)
+            XCTAssertEqual(lines[1], " --> line \(line), column \(column)", source)
+            let sourceLine = source.split(separator: "\n", omittingEmptySubsequences: false)[line - 1]
+            XCTAssertEqual(lines[2], "\(line) | " + sourceLine, source)
+            let caretLine = lines[3]
+            XCTAssertTrue(caretLine.hasPrefix("  | " + String(repeating: " ", count: column - 1) + "^"), "\(source): \(caretLine)")
         }
     }
 
@@ -128,6 +138,21 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(lines[3], "  |          ^")
     }
 
+    func testLongLinesAreWindowedAroundTheColumn() {
+        let code = "let x = " + String(repeating: "1 + ", count: 100) + "y" + String(repeating: " + 1", count: 100)
+        let session = LanguageSession()
+        guard case .failure(let error) = session.execute(code, host: RecordingHost()) else { return XCTFail() }
+        let lines = TracebackRenderer(colored: false).lines(for: error, source: code)
+        XCTAssertEqual(lines[1], " --> line 1, column 409")
+        XCTAssertTrue(lines[2].hasPrefix("1 | …"))
+        XCTAssertTrue(lines[2].hasSuffix("…"))
+        XCTAssertLessThanOrEqual(lines[2].count, 4 + TracebackRenderer.maximumLineWidth + 2)
+        // The caret sits under the 'y'.
+        let caret = lines[3].firstIndex(of: "^")!
+        let offset = lines[3].distance(from: lines[3].startIndex, to: caret)
+        XCTAssertEqual(Array(lines[2])[offset], "y")
+    }
+
     func testPositionsCountUnicodeScalars() {
         // "é" is one scalar, the emoji another: the error column counts scalars.
         let error = syntaxError("let s = \"é😀\" @")!
@@ -149,6 +174,24 @@ final class NestingTests: XCTestCase {
         XCTAssertThrowsError(try Parser.parse(String(repeating: "\"\\(", count: 3000) + String(repeating: ")\"", count: 3000)))
         XCTAssertThrowsError(try Parser.parse(String(repeating: "\"\\((", count: 40) + "1" + String(repeating: "))\"", count: 40)))
         XCTAssertEqual(try Parser.parse("\"a\\(\"b\\(1)\")\"").count, 1)
+
+        // Long operator chains make deep trees too.
+        let longChain = "let x = " + Array(repeating: "1", count: 5000).joined(separator: " + ")
+        XCTAssertThrowsError(try Parser.parse(longChain)) { error in
+            XCTAssertTrue((error as? ScriptError)?.message.hasPrefix("the expression is too long") ?? false)
+        }
+        XCTAssertThrowsError(try Parser.parse("x" + String(repeating: ".count", count: 3000)))
+        XCTAssertThrowsError(try Parser.parse("f" + String(repeating: "()", count: 3000)))
+        let longest = "let x = " + Array(repeating: "1", count: Parser.maximumTreeDepth - 10).joined(separator: " + ") + "\nx"
+        let chainResult = ResultBox()
+        let chainThread = Thread {
+            if case .success(let output) = LanguageSession().execute(longest, host: RecordingHost()) { chainResult.text = output?.text }
+            chainResult.done.signal()
+        }
+        chainThread.stackSize = 8 * 1024 * 1024
+        chainThread.start()
+        XCTAssertEqual(chainResult.done.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(chainResult.text, "\(Parser.maximumTreeDepth - 10)")
 
         let depth = Parser.maximumNesting - 2
         let deepest = "[" + String(repeating: "(", count: depth - 1) + "-1" + String(repeating: " + 1)", count: depth - 1) + "]"

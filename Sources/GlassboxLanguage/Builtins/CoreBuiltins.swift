@@ -107,7 +107,7 @@ enum CoreBuiltins {
     ) { args, context in
         let seconds = try args.double("seconds")
         guard seconds >= 0, seconds.isFinite else {
-            throw args.error(.value, "seconds", "must be a non-negative number, got \(ScriptValue.format(seconds))")
+            throw args.error(.value, "seconds", "must be a non-negative number, got \(args.value("seconds").repr)")
         }
         let deadline = Date().addingTimeInterval(seconds)
         while true {

@@ -124,8 +124,13 @@ enum MathBuiltins {
             }
             dims.append(d)
         }
-        guard dims.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 100_000_000 else {
-            throw args.error(.value, "shape", "is too large (more than 100 million values)")
+        var total = 1
+        for d in dims {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            total = overflow ? Int.max : product
+        }
+        guard total <= 16_777_216 else {
+            throw args.error(.value, "shape", "is too large (more than 16,777,216 values)")
         }
         return .tensor(Tensor(zeros: dims))
     }

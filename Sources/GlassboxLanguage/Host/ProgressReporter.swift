@@ -1,5 +1,6 @@
 import Foundation
 import GlassboxEngine
+import GlassboxFigures
 
 /// Turns `ProgressEvent`s into one display that updates in place (text/plain + an HTML bar with
 /// rate and time left, at most ~5 updates per second), replaced by a one-line summary when done.
@@ -55,52 +56,23 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
-    /// The text and HTML for one event after `elapsed` seconds.
+    /// The text and HTML for one event after `elapsed` seconds (drawn by the Figures module's
+    /// `ProgressView`; a finished task becomes its one-line summary).
     public static func render(_ event: ProgressEvent, elapsed: Double) -> RichOutput {
-        let metrics = event.metrics.map { "\($0.name) \(formatMetric($0.value))" }.joined(separator: ", ")
+        let state = ProgressState(
+            task: event.task, completed: event.completed, total: event.total > 0 ? event.total : nil,
+            elapsed: elapsed, metrics: event.metrics.map(metric))
         if event.finished {
-            var text = "✓ \(event.task): \(event.completed)\(event.total > 0 ? "/\(event.total)" : "") in \(formatDuration(elapsed))"
-            if !metrics.isEmpty { text += " — " + metrics }
-            return RichOutput(text: text, html: "<div class=\"glassbox-progress-done\">\(escapeHTML(text))</div>")
+            let summary = "✓ " + ProgressView.summary(state)
+            return RichOutput(text: summary, html: "<div class=\"glassbox-progress-done\" style=\"font-family:DejaVu Sans,sans-serif;font-size:12px\">"
+                              + HTMLText.escape(summary) + "</div>")
         }
-        let rate = elapsed > 0 ? Double(event.completed) / elapsed : 0
-        let fraction = event.total > 0 ? min(1, max(0, Double(event.completed) / Double(event.total))) : 0
-        let width = 30
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = event.total > 0 ? "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "]" : ""
-        var parts = [event.task]
-        if !bar.isEmpty { parts.append(bar) }
-        parts.append(event.total > 0 ? "\(event.completed)/\(event.total)" : "\(event.completed)")
-        if rate > 0 { parts.append(String(format: "%.1f/s", rate)) }
-        if rate > 0 && event.total > 0 {
-            parts.append("\(formatDuration(Double(event.total - event.completed) / rate)) left")
-        }
-        if !metrics.isEmpty { parts.append(metrics) }
-        let text = parts.joined(separator: "  ")
-        let percent = String(format: "%.1f", fraction * 100)
-        let html = """
-            <div class="glassbox-progress" style="font-family:monospace"><span>\(escapeHTML(event.task))</span> \
-            <progress value="\(event.completed)" max="\(max(event.total, 1))" style="width:20em;vertical-align:middle"></progress> \
-            <span>\(percent)% · \(escapeHTML(parts.dropFirst(bar.isEmpty ? 1 : 2).joined(separator: " · ")))</span></div>
-            """
-        return RichOutput(text: text, html: html)
+        return RichOutput(text: ProgressView.plainText(state), html: ProgressView.html(state))
     }
 
-    static func formatMetric(_ v: Double) -> String {
-        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
-        return String(format: abs(v) < 0.01 ? "%.3g" : "%.4f", v)
-    }
-
-    static func formatDuration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
-        if seconds < 60 { return String(format: "%.1fs", seconds) }
-        let s = Int(seconds.rounded())
-        if s < 3600 { return String(format: "%d:%02d", s / 60, s % 60) }
-        return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
-    }
-
-    static func escapeHTML(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    /// Accuracies given as fractions are shown as percentages.
+    static func metric(_ m: ProgressEvent.Metric) -> ProgressMetric {
+        let isFraction = m.name.lowercased().contains("acc") && (0...1).contains(m.value)
+        return ProgressMetric(m.name, m.value, style: isFraction ? .percent : .number)
     }
 }

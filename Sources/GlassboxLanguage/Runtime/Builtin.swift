@@ -139,7 +139,7 @@ public struct Builtin: Sendable {
         }
         for parameter in parameters where values[parameter.name] == nil && !parameter.variadic {
             guard let defaultValue = parameter.defaultValue else {
-                let how = parameter.label.map { "'\($0): …'" } ?? "a value for '\(parameter.name)'"
+                let how = parameter.label.map { "'\($0):'" } ?? "'\(parameter.name)'"
                 throw ScriptError(.type, "\(name): missing argument \(how) (\(parameter.typeName)); signature: \(signature)")
             }
             values[parameter.name] = defaultValue

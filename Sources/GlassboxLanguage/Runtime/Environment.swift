@@ -7,30 +7,51 @@ struct Environment {
     }
 
     private(set) var globals: [String: Binding] = [:]
+    /// Block scopes; only the first `depth` are live. Popped scopes are emptied but kept, so a
+    /// loop does not allocate a dictionary per iteration.
     private var scopes: [[String: Binding]] = []
+    private var depth = 0
 
-    mutating func pushScope() { scopes.append([:]) }
-    mutating func popScope() { _ = scopes.popLast() }
+    mutating func pushScope() {
+        if depth == scopes.count { scopes.append([:]) }
+        depth += 1
+    }
+
+    mutating func popScope() {
+        guard depth > 0 else { return }
+        depth -= 1
+        if !scopes[depth].isEmpty { scopes[depth].removeAll(keepingCapacity: true) }
+    }
+
     /// Drops block scopes left over by an error.
-    mutating func resetScopes() { scopes.removeAll() }
+    mutating func resetScopes() {
+        scopes.removeAll()
+        depth = 0
+    }
 
     func lookup(_ name: String) -> Binding? {
-        for scope in scopes.reversed() {
-            if let binding = scope[name] { return binding }
+        var i = depth - 1
+        while i >= 0 {
+            if let binding = scopes[i][name] { return binding }
+            i -= 1
         }
         return globals[name]
     }
 
     /// Declares `name` in the innermost scope; re-declaring replaces (cells are re-run).
     mutating func declare(_ name: String, _ binding: Binding) {
-        if scopes.isEmpty { globals[name] = binding } else { scopes[scopes.count - 1][name] = binding }
+        if depth == 0 { globals[name] = binding } else { scopes[depth - 1][name] = binding }
     }
 
     /// Updates an existing variable; returns false when there is none.
     mutating func assign(_ name: String, _ value: ScriptValue) -> Bool {
-        for i in scopes.indices.reversed() where scopes[i][name] != nil {
-            scopes[i][name]!.value = value
-            return true
+        var i = depth - 1
+        while i >= 0 {
+            if scopes[i][name] != nil {
+                scopes[i][name]!.value = value
+                return true
+            }
+            i -= 1
         }
         if globals[name] != nil {
             globals[name]!.value = value
@@ -42,7 +63,7 @@ struct Environment {
     /// Every visible name.
     var visibleNames: [String] {
         var names = Set(globals.keys)
-        for scope in scopes { names.formUnion(scope.keys) }
+        for scope in scopes.prefix(depth) { names.formUnion(scope.keys) }
         return names.sorted()
     }
 }

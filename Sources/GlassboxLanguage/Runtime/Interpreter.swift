@@ -214,7 +214,10 @@ final class Interpreter {
                 throw ScriptError(.type, "range bounds must be Int, got \(l.typeName) and \(u.typeName)", at: range)
             }
             let end: (Int, Bool) = closed ? { let r = b.addingReportingOverflow(1); return (r.partialValue, r.overflow) }() : (b, false)
-            guard !end.1, end.0 >= a else {
+            guard !end.1 else {
+                throw ScriptError(.value, "range \(a)...\(b) is too large: its upper bound must be below \(Int.max)", at: range)
+            }
+            guard end.0 >= a else {
                 throw ScriptError(.value, "range \(a)\(closed ? "..." : "..<")\(b) has its upper bound below its lower bound", at: range)
             }
             return .range(IntRange(lower: a, upper: end.0, closed: closed))

@@ -1,3 +1,5 @@
+import GlassboxEngine
+
 /// Generates the builtin section of `docs/language.md` from a registry, so the reference cannot
 /// drift from the code (a test compares the file with this output).
 public enum LanguageReference {
@@ -15,7 +17,26 @@ public enum LanguageReference {
                 .replacingOccurrences(of: "**Example**", with: "Example:")
             text += "\n"
         }
+        text += methodsMarkdown()
         return text
+    }
+
+    /// Tables of the properties and methods of the built-in value types.
+    static func methodsMarkdown() -> String {
+        let samples: [(String, ScriptValue)] = [
+            ("String", .string("")), ("List", .list([])), ("Range", .range(IntRange(lower: 0, upper: 0, closed: false))),
+            ("Tensor", .tensor(Tensor(zeros: [1]))),
+        ]
+        var text = "### Members of the built-in types\n\n| Type | Member | Description |\n|---|---|---|\n"
+        for (type, sample) in samples {
+            for property in Members.propertyNames(of: sample) {
+                text += "| \(type) | `.\(property)` | property |\n"
+            }
+            for method in Members.methods(of: sample) {
+                text += "| \(type) | `.\(method.signature)` | \(method.summary) Example: `\(method.example)` |\n"
+            }
+        }
+        return text + "\n"
     }
 
     /// `document` with the generated section replaced by the registry's current one.

@@ -21,13 +21,61 @@ enum Members {
             return [
                 noArgument("uppercased", "String", "The string in upper case.", "\"abc\".uppercased()") { .string(s.uppercased()) },
                 noArgument("lowercased", "String", "The string in lower case.", "\"ABC\".lowercased()") { .string(s.lowercased()) },
+                oneString("contains", "Whether the string contains `text`.", "\"digit 7\".contains(\"7\")") { .bool(s.contains($0)) },
+                oneString("hasPrefix", "Whether the string starts with `text`.", "\"mnist-cnn\".hasPrefix(\"mnist\")") { .bool(s.hasPrefix($0)) },
+                oneString("hasSuffix", "Whether the string ends with `text`.", "\"model.safetensors\".hasSuffix(\".safetensors\")") { .bool(s.hasSuffix($0)) },
+                Builtin(
+                    name: "split",
+                    parameters: [BuiltinParameter("separator", type: "String", default: .string(" "), doc: "where to cut (not empty)")],
+                    returns: "List", summary: "The pieces between separators (empty pieces are kept).",
+                    example: "\"a,b,c\".split(separator: \",\")"
+                ) { args, _ in
+                    let separator = try args.string("separator")
+                    guard !separator.isEmpty else { throw args.error(.value, "separator", "must not be empty") }
+                    return .list(s.components(separatedBy: separator).map { .string($0) })
+                },
             ]
         case .list(let items):
             return [
-                noArgument("sum", "Number", "The sum of the numbers in the list.", "[1, 2, 3].sum()") {
-                    try items.reduce(ScriptValue.int(0)) { try Operators.binary("+", $0, $1, at: SourceRange(.start, .start)) }
+                noArgument("sum", "Number", "The sum of the numbers in the list (an Int when all are Ints).", "[1, 2, 3].sum()") {
+                    var total = ScriptValue.int(0)
+                    for (i, item) in items.enumerated() {
+                        guard item.numberValue != nil else {
+                            throw ScriptError(.type, "sum: item \(i) is a \(item.typeName), not a number")
+                        }
+                        total = try Operators.binary("+", total, item, at: SourceRange(.start, .start))
+                    }
+                    return total
                 },
                 noArgument("reversed", "List", "The items in reverse order.", "[1, 2, 3].reversed()") { .list(items.reversed()) },
+                noArgument("sorted", "List", "The items in increasing order (all numbers or all strings).", "[3, 1, 2].sorted()") {
+                    if items.allSatisfy({ $0.numberValue != nil }) {
+                        return .list(items.sorted { $0.numberValue! < $1.numberValue! })
+                    }
+                    let strings = items.compactMap { item -> String? in if case .string(let t) = item { return t } else { return nil } }
+                    guard strings.count == items.count else {
+                        throw ScriptError(.type, "sorted: the items must be all numbers or all strings")
+                    }
+                    return .list(strings.sorted().map { .string($0) })
+                },
+                Builtin(
+                    name: "contains",
+                    parameters: [BuiltinParameter(nil, name: "item", type: "Any", doc: "the value to look for")],
+                    returns: "Bool", summary: "Whether the list holds a value equal to `item`.",
+                    example: "[1, 2, 3].contains(2)"
+                ) { args, _ in .bool(items.contains(args.value("item"))) },
+                Builtin(
+                    name: "firstIndex",
+                    parameters: [BuiltinParameter("of", type: "Any", doc: "the value to look for")],
+                    returns: "Int", summary: "The index of the first item equal to `of`, or nil.",
+                    example: "[\"a\", \"b\"].firstIndex(of: \"b\")"
+                ) { args, _ in items.firstIndex(of: args.value("of")).map { .int($0) } ?? .nil },
+                Builtin(
+                    name: "joined",
+                    parameters: [BuiltinParameter("separator", type: "String", default: .string(""), doc: "text between two items")],
+                    returns: "String", summary: "The items as text, one after the other.",
+                    example: "[1, 2, 3].joined(separator: \", \")"
+                ) { args, _ in .string(items.map(\.printed).joined(separator: try args.string("separator"))) },
             ]
         case .tensor(let t):
             func reduce(_ name: String, _ summary: String, _ f: @escaping @Sendable ([Float]) -> Float) -> Builtin {
@@ -53,6 +101,12 @@ enum Members {
     /// Every member name (properties then methods).
     static func memberNames(of value: ScriptValue) -> [String] {
         propertyNames(of: value) + methods(of: value).map(\.name)
+    }
+
+    private static func oneString(_ name: String, _ summary: String, _ example: String,
+                                  _ f: @escaping @Sendable (String) throws -> ScriptValue) -> Builtin {
+        Builtin(name: name, parameters: [BuiltinParameter(nil, name: "text", type: "String", doc: "the text to look for")],
+                returns: "Bool", summary: summary, example: example) { args, _ in try f(try args.string("text")) }
     }
 
     private static func noArgument(_ name: String, _ returns: String, _ summary: String, _ example: String,
@@ -82,9 +136,10 @@ enum Members {
             }
         default: break
         }
+        // A method without parentheses is a function value (its display is its help, and
+        // `help(xs.perDigit)` works).
         if let method = methods(of: value).first(where: { $0.name == name }) {
-            _ = method
-            throw ScriptError(.type, "'\(name)' is a method of \(value.typeName); call it: .\(name)()", at: range)
+            return .function(method)
         }
         throw ScriptError(.name, "\(value.typeName) has no member '\(name)'", at: range,
                           suggestions: Suggestions.closest(to: name, among: memberNames(of: value)))

@@ -57,6 +57,9 @@ enum Operators {
         }
         if op == "==" { return .bool(l == r) }
         if op == "!=" { return .bool(l != r) }
+        if op == "+", case .string = l {
+            throw ScriptError(.type, "'+' cannot be applied to String and \(r.typeName); write \"…\\(value)\" to put a value into a string", at: range)
+        }
         throw ScriptError(.type, "'\(op)' cannot be applied to \(l.typeName) and \(r.typeName)", at: range)
     }
 

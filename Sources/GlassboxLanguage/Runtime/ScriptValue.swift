@@ -117,7 +117,11 @@ public struct IntRange: Sendable, Equatable, CustomStringConvertible {
         self.closed = closed
     }
 
-    public var count: Int { max(0, upper - lower) }
+    /// The number of integers in the range (at most `Int.max`).
+    public var count: Int {
+        let (difference, overflow) = upper.subtractingReportingOverflow(lower)
+        return overflow ? Int.max : max(0, difference)
+    }
     public var description: String { closed ? "\(lower)...\(upper - 1)" : "\(lower)..<\(upper)" }
 }
 

@@ -9,7 +9,12 @@ public enum Suggestions {
         for candidate in candidates where candidate != name && seen.insert(candidate).inserted {
             let distance = editDistance(target, Array(candidate.lowercased()))
             let isPrefix = candidate.lowercased().hasPrefix(name.lowercased()) && target.count >= 3
-            if distance <= threshold || isPrefix { scored.append((candidate, isPrefix ? min(distance, 1) : distance)) }
+            // Near misspellings first, then longer names that start with what was typed.
+            if distance <= threshold {
+                scored.append((candidate, distance))
+            } else if isPrefix {
+                scored.append((candidate, threshold + 1))
+            }
         }
         scored.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
         return scored.prefix(limit).map(\.0)

@@ -6,6 +6,9 @@ public struct TracebackRenderer: Sendable {
 
     public init(colored: Bool = true) { self.colored = colored }
 
+    /// Source lines longer than this are shown as a window around the error's column.
+    public static let maximumLineWidth = 100
+
     private func paint(_ text: String, _ code: String) -> String {
         colored ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
@@ -19,22 +22,31 @@ public struct TracebackRenderer: Sendable {
             let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let lineIndex = range.start.line - 1
             if lineIndex >= 0 && lineIndex < sourceLines.count {
-                let text = sourceLines[lineIndex]
+                let scalars = Array(sourceLines[lineIndex].unicodeScalars)
                 let number = String(range.start.line)
                 let gutter = String(repeating: " ", count: number.count)
                 lines.append(paint("\(gutter)--> ", "36") + "line \(range.start.line), column \(range.start.column)")
-                lines.append(paint("\(number) | ", "36") + text)
-                let lineLength = text.unicodeScalars.count
-                let column = max(1, min(range.start.column, lineLength + 1))
-                var width = 1
-                if range.end.line == range.start.line {
-                    width = max(1, range.end.column - range.start.column)
-                } else {
-                    width = max(1, lineLength + 1 - column)
+                let column = max(1, min(range.start.column, scalars.count + 1))
+                var width = range.end.line == range.start.line ? range.end.column - range.start.column : scalars.count + 1 - column
+                width = max(1, min(width, scalars.count + 1 - column + 1))
+                // Long lines are shown as a window around the column.
+                var first = 0
+                var last = scalars.count
+                if scalars.count > TracebackRenderer.maximumLineWidth {
+                    first = max(0, min(column - 1 - TracebackRenderer.maximumLineWidth / 3, scalars.count - TracebackRenderer.maximumLineWidth))
+                    last = min(scalars.count, first + TracebackRenderer.maximumLineWidth)
                 }
-                width = max(1, min(width, lineLength + 1 - column + 1))
+                var shown = String(String.UnicodeScalarView(scalars[first..<last]))
+                var caretColumn = column - first
+                if first > 0 {
+                    shown = "…" + shown
+                    caretColumn += 1
+                }
+                if last < scalars.count { shown += "…" }
+                width = max(1, min(width, last - (column - 1) + 1))
+                lines.append(paint("\(number) | ", "36") + shown)
                 let marker = "^" + String(repeating: "~", count: width - 1)
-                lines.append(paint("\(gutter) | ", "36") + String(repeating: " ", count: column - 1) + paint(marker, "1;31"))
+                lines.append(paint("\(gutter) | ", "36") + String(repeating: " ", count: caretColumn - 1) + paint(marker, "1;31"))
             }
         }
         if let suggestion = error.suggestionLine {

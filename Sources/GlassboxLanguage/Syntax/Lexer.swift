@@ -8,14 +8,12 @@ public struct Lexer {
     private var line = 1
     private var column = 1
     private var bracketDepth = 0
-    private let baseOffsetLine: Int
     private var interpolationDepth = 0
     /// The deepest nesting of string interpolations accepted.
     public static let maximumInterpolationNesting = 16
 
     public init(_ source: String) {
         self.scalars = Array(source.unicodeScalars)
-        self.baseOffsetLine = 1
     }
 
     private init(scalars: [Unicode.Scalar], at location: SourceLocation) {
@@ -23,7 +21,6 @@ public struct Lexer {
         self.index = location.offset
         self.line = location.line
         self.column = location.column
-        self.baseOffsetLine = location.line
     }
 
     /// All tokens, ending with `.endOfInput`; throws a `SyntaxError`-kind `ScriptError` on bad input.

@@ -8,7 +8,20 @@ public struct Parser {
     /// and so the stack of the kernel's thread, bounded).
     public static let maximumNesting = 64
 
+    /// The deepest syntax tree accepted: nesting plus operators chained like `a + b + c + …`
+    /// (each makes the tree one level deeper, and evaluation recurses once per level).
+    public static let maximumTreeDepth = 512
+    private var treeDepth = 0
+
+    private mutating func deepen(_ token: Token, by amount: Int = 1) throws {
+        treeDepth += amount
+        if treeDepth > Parser.maximumTreeDepth {
+            throw ScriptError(.syntax, "the expression is too long or nested too deeply (more than \(Parser.maximumTreeDepth) operators deep); split it with 'let'", at: token.range)
+        }
+    }
+
     private mutating func enter(_ token: Token) throws {
+        try deepen(token)
         depth += 1
         if depth > Parser.maximumNesting {
             throw ScriptError(.syntax, "the code is nested too deeply (more than \(Parser.maximumNesting) levels of brackets, blocks or prefix operators)", at: token.range)
@@ -98,14 +111,23 @@ public struct Parser {
         var lookahead = 0
         while peek(lookahead).kind == .newline { lookahead += 1 }
         if peek(lookahead).isSymbol("{") { for _ in 0..<lookahead { advance() } }
-        guard current.isSymbol("{") else { throw expectedError("'{' to start the body of '\(owner)'") }
+        guard current.isSymbol("{") else {
+            if current.isSymbol("=") && owner != "else" {
+                throw error("expected '{' to start the body of '\(owner)', found '='; use '==' to compare")
+            }
+            throw expectedError("'{' to start the body of '\(owner)'")
+        }
         try enter(current)
-        defer { depth -= 1 }
+        defer { depth -= 1; treeDepth -= 1 }
         let open = advance()
         let body = try parseStatements(until: "}")
         guard current.isSymbol("}") else {
+            if current.kind == .endOfInput {
+                throw ScriptError(.syntax, "expected '}' to close this '{' of '\(owner)', found end of input",
+                                  at: open.range, atEndOfInput: true)
+            }
             throw ScriptError(.syntax, "expected '}' to close the '{' of '\(owner)' at line \(open.range.start.line), column \(open.range.start.column)",
-                              at: current.range, atEndOfInput: current.kind == .endOfInput)
+                              at: current.range)
         }
         let close = advance()
         return (body, close.range.end)
@@ -198,7 +220,7 @@ public struct Parser {
 
     public mutating func parseExpression() throws -> Expression {
         try enter(current)
-        defer { depth -= 1 }
+        defer { depth -= 1; treeDepth -= 1 }
         return try parseBinary(level: 0)
     }
 
@@ -215,7 +237,11 @@ public struct Parser {
     /// Precedence climbing: all binary operators of level `minLevel` or tighter, left-associative.
     private mutating func parseBinary(level minLevel: Int) throws -> Expression {
         var left = try parseUnary()
+        var chained = 0
+        defer { treeDepth -= chained }
         while let (op, level) = binaryLevel(current), level >= minLevel {
+            try deepen(current)
+            chained += 1
             advance()
             skipNewlines()
             if current.kind == .endOfInput {
@@ -241,7 +267,7 @@ public struct Parser {
     private mutating func parseUnary() throws -> Expression {
         if case .symbol(let op) = current.kind, op == "-" || op == "!" {
             try enter(current)
-            defer { depth -= 1 }
+            defer { depth -= 1; treeDepth -= 1 }
             let opToken = advance()
             let operand = try parseUnary()
             // Fold literal negation so `-3` is one integer (and `-9223372036854775808` works in range).
@@ -256,14 +282,19 @@ public struct Parser {
 
     private mutating func parsePostfix() throws -> Expression {
         var expression = try parsePrimary()
+        var chained = 0
+        defer { treeDepth -= chained }
         while true {
+            if current.isSymbol("(") || current.isSymbol("[") || current.isSymbol(".") {
+                try deepen(current)
+                chained += 1
+            }
             if current.isSymbol("(") {
                 let open = advance()
                 var arguments: [CallArgument] = []
                 while !current.isSymbol(")") {
                     if current.kind == .endOfInput {
-                        throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
-                                          at: current.range, atEndOfInput: true)
+                        throw ScriptError(.syntax, "expected ')' to close this '(', found end of input", at: open.range, atEndOfInput: true)
                     }
                     var label: String? = nil
                     var labelRange: SourceRange? = nil
@@ -278,8 +309,7 @@ public struct Parser {
                         advance()
                     } else if !current.isSymbol(")") {
                         if current.kind == .endOfInput {
-                            throw ScriptError(.syntax, "expected ')' to close the '(' at line \(open.range.start.line), column \(open.range.start.column)",
-                                              at: current.range, atEndOfInput: true)
+                            throw ScriptError(.syntax, "expected ')' to close this '(', found end of input", at: open.range, atEndOfInput: true)
                         }
                         throw expectedError("',' or ')' in the argument list")
                     }
@@ -292,8 +322,7 @@ public struct Parser {
                 let index = try parseExpression()
                 guard current.isSymbol("]") else {
                     if current.kind == .endOfInput {
-                        throw ScriptError(.syntax, "expected ']' to close the '[' at line \(open.range.start.line), column \(open.range.start.column)",
-                                          at: current.range, atEndOfInput: true)
+                        throw ScriptError(.syntax, "expected ']' to close this '[', found end of input", at: open.range, atEndOfInput: true)
                     }
                     throw expectedError("']' after the index")
                 }
@@ -331,6 +360,7 @@ public struct Parser {
                     // The interpolation's tokens end with its closing ')'.
                     var sub = Parser(tokens: inner)
                     sub.depth = depth
+                    sub.treeDepth = treeDepth
                     if sub.current.isSymbol(")") {
                         throw ScriptError(.syntax, "expected an expression inside '\\(…)'", at: range)
                     }
@@ -348,8 +378,7 @@ public struct Parser {
             let inner = try parseExpression()
             guard current.isSymbol(")") else {
                 if current.kind == .endOfInput {
-                    throw ScriptError(.syntax, "expected ')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)",
-                                      at: current.range, atEndOfInput: true)
+                    throw ScriptError(.syntax, "expected ')' to close this '(', found end of input", at: token.range, atEndOfInput: true)
                 }
                 throw expectedError("')' to close the '(' at line \(token.range.start.line), column \(token.range.start.column)")
             }
@@ -360,8 +389,7 @@ public struct Parser {
             var items: [Expression] = []
             while !current.isSymbol("]") {
                 if current.kind == .endOfInput {
-                    throw ScriptError(.syntax, "expected ']' to close the '[' at line \(token.range.start.line), column \(token.range.start.column)",
-                                      at: current.range, atEndOfInput: true)
+                    throw ScriptError(.syntax, "expected ']' to close this '[', found end of input", at: token.range, atEndOfInput: true)
                 }
                 items.append(try parseExpression())
                 if current.isSymbol(",") {
