@@ -23,6 +23,12 @@ final class LayersSequentialTests: XCTestCase {
     func testZooShapesAndParameterCounts() throws {
         let model = try Self.cnnMaxB()
         XCTAssertEqual(model.parameters.map(\.value.count).reduce(0, +), 1_379_557)
+        XCTAssertEqual(model.parameterCount, 1_379_557)
+        let summary = model.summary.split(separator: "\n")
+        XCTAssertEqual(summary.count, 2 + 13 + 1)
+        XCTAssertEqual(summary[2].split(separator: " ", omittingEmptySubsequences: true),
+                       ["conv1", "conv2d", "[32,", "28,", "28]", "320"])
+        XCTAssertEqual(summary.last, "total parameters: 1379557")
         XCTAssertEqual(try Self.cnnMaxB(bias: false).parameters.map(\.value.count).reduce(0, +), 1_378_698)
         XCTAssertEqual(model.layerOutputShapes[2], [32, 14, 14])
         XCTAssertEqual(model.layerOutputShapes[5], [64, 7, 7])
@@ -88,6 +94,27 @@ final class LayersSequentialTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("fc") && "\($0)".contains("[3, 4]"), "\($0)")
         }
         XCTAssertNil(model.layer(named: "nope"))
+    }
+
+    func testBadLayerSettingsThrowInsteadOfTrapping() {
+        var rng = SeededRandom(seed: 4)
+        let bad: [any Layer] = [
+            Dense(name: "fc0", inputs: 4, outputs: 0, bias: true, rng: &rng),
+            Dense(name: "fcneg", inputs: -3, outputs: 2, bias: true, rng: &rng),
+            Conv2D(name: "conv0", inChannels: 1, outChannels: -1, kernel: (3, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
+            Conv2D(name: "convk", inChannels: 1, outChannels: 2, kernel: (0, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
+            Conv2D(name: "convs", inChannels: 1, outChannels: 2, kernel: (3, 3), stride: (1, 0), padding: .same, bias: true, rng: &rng),
+            MaxPool2D(name: "pool0", window: (0, 2), stride: (2, 2), padding: .same),
+            AvgPool2D(name: "avgs", window: (2, 2), stride: (-1, 2), padding: .same),
+            Dropout(name: "drop1", rate: 1),
+            Reshape(name: "reshape0", shape: [0, 4]),
+        ]
+        for layer in bad {
+            let input: [Int] = layer is Dense ? [4] : (layer is Reshape ? [4] : [1, 6, 6])
+            XCTAssertThrowsError(try Sequential(layers: [layer], inputShape: input)) { error in
+                XCTAssertTrue("\(error)".contains(layer.name), "\(error)")
+            }
+        }
     }
 
     func testDropoutOnlyWhenTrainingAndSeeded() throws {
