@@ -44,6 +44,57 @@ def best_time(function, repeats):
     return value, best * 1000
 
 
+def read_safetensors(path):
+    """A minimal float32 safetensors reader (NumPy only): name → array."""
+    import numpy as np
+    with open(path, "rb") as handle:
+        data = handle.read()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    body = data[8 + length:]
+    arrays = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if entry["dtype"] != "F32":
+            raise ValueError(f"{name}: only F32 is supported here, got {entry['dtype']}")
+        start, end = entry["data_offsets"]
+        arrays[name] = np.frombuffer(body[start:end], dtype="<f4").reshape(entry["shape"])
+    return arrays
+
+
+def check_layouts_with_numpy(summary):
+    """Recomputes the explained logits S_c from the exported weights with NumPy, using PyTorch's
+    layouts and TF-SAME pooling, to prove the export is what a PyTorch model would load."""
+    import numpy as np
+    weights = read_safetensors(os.path.join(summary["out"], "weights.safetensors"))
+    maps = read_safetensors(os.path.join(summary["out"], "maps.safetensors"))
+
+    def conv_same_3x3(x, w, b):
+        n, c, h, width = x.shape
+        padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        columns = np.stack([padded[:, :, i:i + h, j:j + width] for i in range(3) for j in range(3)], axis=2)
+        # columns: [n, c, 9, h, w]; w: [out, c, 3, 3] → [out, c, 9]
+        return np.einsum("nckhw,ock->nohw", columns, w.reshape(w.shape[0], c, 9)) + b[None, :, None, None]
+
+    def max_pool_same(x):
+        n, c, h, width = x.shape
+        padded = np.pad(x, ((0, 0), (0, 0), (0, h % 2), (0, width % 2)), constant_values=-np.inf)
+        return padded.reshape(n, c, padded.shape[2] // 2, 2, padded.shape[3] // 2, 2).max(axis=(3, 5))
+
+    x = maps["images"].astype(np.float64)
+    for layer in ("conv1", "conv2", "conv3"):
+        x = max_pool_same(np.maximum(conv_same_3x3(x, weights[f"{layer}.weight"], weights[f"{layer}.bias"]), 0))
+    x = np.maximum(x.reshape(x.shape[0], -1) @ weights["fc1.weight"].T + weights["fc1.bias"], 0)
+    logits = x @ weights["logits.weight"].T + weights["logits.bias"]
+    labels = maps["labels"].astype(int)
+    explained = logits[np.arange(len(labels)), labels]
+    gap = np.abs(explained - maps["explained_logits"]).max()
+    print(f"NumPy check of the exported weights (PyTorch layouts): max |S_c(NumPy) − S_c(Glassbox)| = {gap:.3g} "
+          f"(largest |S_c| {np.abs(explained).max():.3g})")
+    return gap
+
+
 def compare_with_captum(args, summary):
     try:
         import torch
@@ -131,6 +182,10 @@ def main():
     print(f"Glassbox integrated gradients: {summary['ig_ms_per_image']:8.2f} ms/image  "
           f"(largest |Σ IG − (f(x) − f(0))| = {summary['ig_max_completeness_gap']:.3g})")
     print(f"Glassbox SmoothGrad:           {summary['smoothgrad_ms_per_image']:8.2f} ms/image")
+    try:
+        check_layouts_with_numpy(summary)
+    except ImportError:
+        print("NumPy not available: layout check skipped")
     compare_with_captum(args, summary)
 
 

@@ -103,6 +103,7 @@ struct BenchMethodsCommand: ParsableCommand {
             .init(name: "images", tensor: images),
             .init(name: "labels", tensor: Tensor(shape: [labels.count], scalars: labels.map(Float.init))),
             .init(name: "integrated_gradients", tensor: igMaps.attributions),
+            .init(name: "explained_logits", tensor: Tensor(shape: [labels.count], scalars: igMaps.outputs)),
             .init(name: "smoothgrad", tensor: sgMaps.attributions),
             .init(name: "smoothgrad_inputs", tensor: try smooth.noisyInputs(images)),
         ])
