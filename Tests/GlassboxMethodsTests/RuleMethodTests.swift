@@ -62,6 +62,19 @@ final class RuleMethodTests: XCTestCase {
         }
     }
 
+    func testChapter33ToyExample() throws {
+        // Forward input f = [[−2, 2], [2, −2]] into a ReLU; the layer after it (weights = the incoming
+        // gradient g = [[−1, −1], [1, 1]]) makes ∂S/∂ReLU-output = g.
+        var rng = SeededRandom(seed: 0)
+        let readout = Dense(name: "logits", inputs: 4, outputs: 1, bias: false, rng: &rng)
+        readout.weight.value = Tensor(shape: [1, 4], scalars: [-1, -1, 1, 1])
+        let model = try ExplainedModel(try Sequential(layers: [ReLU(name: "relu"), readout], inputShape: [4]))
+        let f = Tensor(shape: [1, 4], scalars: [-2, 2, 2, -2])
+        XCTAssertEqual(try Saliency(model).attribute(f).attributions.scalars, [0, -1, 1, 0])
+        XCTAssertEqual(try Deconvnet(model).attribute(f).attributions.scalars, [0, 0, 1, 1])
+        XCTAssertEqual(try GuidedBackprop(model).attribute(f).attributions.scalars, [0, 0, 1, 0])
+    }
+
     func testStrongestChannelsByHand() throws {
         let model = try ExplainedModel(try handNetwork())
         // ReLU outputs: image [1, 2] → [0, 4, 3]; image [2, 0] → [2, 4, 2]; totals [2, 8, 5].
