@@ -175,5 +175,32 @@ final class BindingsDataTests: XCTestCase {
         XCTAssertEqual(h.result("mnist.train.height"), "28")
         guard case .success(let table?) = h.run("mnist") else { return XCTFail() }
         XCTAssertTrue(table.html?.contains("55000") ?? false)
+        // Cluttered MNIST (chapter 4): 40×40 canvases, and a 28×28 model refuses them with a clear error.
+        guard case .success = h.run("let cluttered = dataset(\"cluttered-mnist\", path: \"\(directory.path)\", download: false, seed: 1)") else {
+            return XCTFail(h.result("cluttered"))
+        }
+        XCTAssertEqual(h.result("[cluttered.train.count, cluttered.validation.count, cluttered.test.count, cluttered.height]"),
+                       "[10000, 1000, 1000, 40]")
+        let error = h.error("train(\"mlp-a\", on: cluttered, epochs: 1)")
+        XCTAssertEqual(error?.message, "train: argument 'on' has 40×40 images but model 'mlp-a' takes 28×28 images")
+        XCTAssertEqual(h.result("model(\"clut-gap\", untrained: true).inputShape"), "[1, 40, 40]")
+        XCTAssertEqual(h.result("predict(model(\"clut-gap\", untrained: true), cluttered.test[0..<3]).count"), "3")
+    }
+
+    func testShowOptionsForBatchesAndExplanations() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true)\nlet xs = tiny.test[0..<3]\nlet p = predict(net, xs)\nlet e = saliency(net, xs)")
+        for code in ["show(xs, titles: \"{label} → {prediction}\", predictions: p)", "show(xs, titles: \"{prediction}\", predictions: [1, 2, 3])",
+                     "show(e, over: xs)", "show(e, cmap: \"hot\", range: [0, 1], colorbar: false, ticks: true)",
+                     "show(e.values, over: xs, range: \"mixed\")", "show(xs, cmap: \"viridis\", range: \"auto\", columns: 1)"] {
+            let before = h.host.displays.count
+            guard case .success = h.run(code) else { return XCTFail("\(code): \(h.result(code))") }
+            XCTAssertEqual(h.host.displays.count, before + 1, code)
+            XCTAssertNotNil(h.host.displays.last?.0.png, code)
+        }
+        XCTAssertEqual(h.error("show(xs, titles: \"{prediction}\")")?.kind, .value)
+        XCTAssertEqual(h.error("show(xs, over: tiny.test[0..<2])")?.kind, .value)
+        XCTAssertEqual(h.error("show(tiny.train)")?.kind, .value)
+        XCTAssertTrue(h.error("show(tiny.train)")?.message.contains("at most 100") ?? false)
     }
 }
