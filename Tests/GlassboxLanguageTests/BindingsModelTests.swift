@@ -44,6 +44,7 @@ final class BindingsModelTests: XCTestCase {
         XCTAssertTrue(table.text.contains("accuracy"))
         // The model remembers its accuracy and shows its layers.
         XCTAssertEqual(h.result("net.accuracy"), ScriptValue.format(accuracy))
+        XCTAssertTrue(h.result("net.summary").hasPrefix("\"Model mlp-a, 454,230 parameters, trained 3 epochs here, accuracy"), h.result("net.summary"))
         guard case .success(let layers?) = h.run("net.layers") else { return XCTFail() }
         XCTAssertTrue(layers.text.contains("fc1"))
         XCTAssertTrue(layers.text.contains("401920"), layers.text)  // 784·512 + 512

@@ -47,6 +47,7 @@ public enum BindingsReference {
         "Model.accuracy": "accuracy of the last evaluate(…) (or of the file's record), else nil",
         "Model.inputShape": "shape of one input, e.g. [1, 28, 28]", "Model.outputShape": "shape of one output, e.g. [10]",
         "Model.layerNames": "the layer names, in order", "Model.origin": "where the weights came from",
+        "Model.summary": "one line: name, parameters, training, accuracy",
         "History.epochs": "epoch numbers", "History.loss": "mean batch loss per epoch", "History.accuracy": "mean batch accuracy per epoch",
         "History.count": "completed epochs", "History.model": "the model's name",
         "Predictions.classes": "the predicted class per image", "Predictions.probabilities": "softmax probabilities, Tensor [N, classes]",

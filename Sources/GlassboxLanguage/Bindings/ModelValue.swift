@@ -58,7 +58,7 @@ public struct ModelValue: ScriptObject {
 
     public var typeName: String { "Model" }
     public var propertyNames: [String] {
-        ["name", "layers", "parameterCount", "history", "accuracy", "inputShape", "outputShape", "layerNames", "origin"]
+        ["name", "layers", "parameterCount", "history", "accuracy", "inputShape", "outputShape", "layerNames", "origin", "summary"]
     }
 
     public func property(_ property: String) throws -> ScriptValue? {
@@ -72,6 +72,7 @@ public struct ModelValue: ScriptObject {
         case "inputShape": return .list(handle.network.inputShape.map { .int($0) })
         case "outputShape": return .list(handle.network.outputShape.map { .int($0) })
         case "origin": return .string(handle.origin)
+        case "summary": return .string(summary)
         default: return nil
         }
     }
