@@ -91,6 +91,23 @@ final class BindingsMethodTests: XCTestCase {
         XCTAssertTrue(h.host.stdout.contains("classPrototypes: cost"))
     }
 
+    func testStrongestChannelsRankTheLayersTotalActivation() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true, seed: 4)\nlet xs = tiny.test[0..<5]")
+        guard case .list(let channels) = try h.value("strongestChannels(net, xs, layer: \"relu2\", count: 3)") else { return XCTFail() }
+        // By hand: total activation of each relu2 unit over the five images.
+        guard case .object(let model as ModelValue)? = h.session.value(of: "net"),
+              case .object(let xs as ImageBatch)? = h.session.value(of: "xs") else { return XCTFail() }
+        let record = try model.handle.network.forwardRecording(xs.images, training: false)
+        let activation = try XCTUnwrap(record.steps.first { $0.layer.name == "relu2" }?.output)
+        var totals = [Double](repeating: 0, count: 100)
+        for n in 0..<5 { for j in 0..<100 { totals[j] += Double(activation.scalars[n * 100 + j]) } }
+        let expected = totals.indices.sorted { totals[$0] > totals[$1] }.prefix(3)
+        XCTAssertEqual(channels.map { $0.numberValue.map { Int($0) } }, expected.map { $0 })
+        XCTAssertEqual(h.error("strongestChannels(net, xs, layer: \"relu9\")")?.suggestions.first, "relu1")
+        XCTAssertEqual(h.result("guidedBackprop(net, xs, target: 3, layer: \"relu2\").targets"), "[3, 3, 3, 3, 3]")
+    }
+
     func testExplanationArithmeticRule() throws {
         let h = BindingsHarness()
         h.run("let net = model(\"mlp-a\", untrained: true)\nlet xs = tiny.test[0..<2]")

@@ -6,7 +6,8 @@ import GlassboxModels
 /// integratedGradients, smoothGrad, and classPrototypes.
 enum MethodBuiltins {
     static var all: [Builtin] {
-        [sensitivity, saliency, gradientTimesInput, deconvnet, guidedBackprop, integratedGradients, smoothGrad, classPrototypes]
+        [sensitivity, saliency, gradientTimesInput, deconvnet, guidedBackprop, integratedGradients, smoothGrad, classPrototypes,
+         strongestChannels]
     }
 
     static let outputNames: [String: ExplainedOutput] = [
@@ -283,10 +284,46 @@ enum MethodBuiltins {
                                + "\(ScriptValue.format(Double(last.cost))) at step \(last.step)\n", to: .stdout)
         }
         let shape = network.inputShape
-        let (h, w) = shape.count == 3 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))
+        let (h, w) = shape.count == 3 && shape[0] == 1 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))
+        guard result.prototypes.count == result.classes.count * h * w else {
+            throw ScriptError(.runtime, "classPrototypes: the prototypes have shape \(result.prototypes.shape), not one image per class")
+        }
         var batch = try ImageBatch(tensor: result.prototypes.reshaped([result.classes.count, 1, h, w]), labels: result.classes,
                                    origin: "prototypes of \(model.name)")
         batch.showsColorbar = true
         return .object(batch)
+    }
+
+    static let strongestChannels = Builtin(
+        name: "strongestChannels",
+        parameters: [
+            BuiltinParameter(nil, name: "model", type: "Model", doc: "the model"),
+            BuiltinParameter(nil, name: "images", type: "ImageBatch or Tensor", doc: "the images whose activations are summed"),
+            BuiltinParameter("layer", type: "String", doc: "the layer whose channels are ranked, e.g. \"pool3\""),
+            BuiltinParameter("count", type: "Int", default: .int(5), doc: "how many channels"),
+        ],
+        returns: "List",
+        summary: "The channels of a layer with the largest total activation over the images, largest first (chapter 3.1).",
+        details: "Chapter 3.1 projects these feature maps back to the pixels: deconvnet(net, xs[0], target: c, layer: \"pool3\").",
+        example: "let channels = strongestChannels(net, xs[0], layer: \"pool3\")\nfor c in channels { show(deconvnet(net, xs[0], target: c, layer: \"pool3\")) }"
+    ) { args, context in
+        let model = try args.model("model")
+        let images = try args.imageBatch("images")
+        try ModelBuiltins.checkImages(images, fit: model, function: "strongestChannels", argument: "images", args: args)
+        guard images.count > 0 else { throw args.error(.value, "images", "has no images") }
+        let layer = try args.string("layer")
+        let network = model.handle.network
+        guard network.layer(named: layer) != nil else {
+            let names = network.layers.map(\.name)
+            throw ScriptError(.value, "strongestChannels: argument 'layer': model '\(model.name)' has no layer '\(layer)'; its layers are "
+                              + names.joined(separator: ", "), at: args.ranges["layer"], suggestions: Suggestions.closest(to: layer, among: names))
+        }
+        let count = try args.positiveInt("count")
+        let channels = try BindingErrors.translating("strongestChannels") {
+            let explained = try ExplainedModel(network)
+            return try FeatureChannels.strongest(count, of: explained, inputs: images.images.reshaped([images.count] + network.inputShape),
+                                                 layer: layer, monitor: context.workMonitor())
+        }
+        return .list(channels.map { .int($0) })
     }
 }

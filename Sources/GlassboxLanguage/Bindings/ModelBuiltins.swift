@@ -166,6 +166,7 @@ enum ModelBuiltins {
         let model = try args.model("model")
         let batch = try args.imageBatch("images")
         try checkImages(batch, fit: model, function: "predict", argument: "images", args: args)
+        guard batch.count > 0 else { throw args.error(.value, "images", "has no images") }
         let logits = try forward(model, batch, function: "predict", context: context)
         return .object(try Predictions(logits: logits, labels: batch.labels, modelName: model.name))
     }
