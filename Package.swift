@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "GlassboxKernel", dependencies: ["CZeroMQ", crypto]),
         .executableTarget(
             name: "glassbox",
-            dependencies: ["GlassboxKernel", "GlassboxLanguage", "GlassboxModels", "GlassboxData", argumentParser]),
+            dependencies: ["GlassboxKernel", "GlassboxLanguage", "GlassboxModels", "GlassboxMethods", "GlassboxData", argumentParser]),
 
         .testTarget(name: "GlassboxEngineTests", dependencies: ["GlassboxEngine"]),
         .testTarget(name: "GlassboxDataTests", dependencies: ["GlassboxData"]),

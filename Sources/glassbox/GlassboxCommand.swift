@@ -6,6 +6,6 @@ struct GlassboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glassbox",
         abstract: "A Jupyter kernel for seeing why a neural network decides what it decides.",
-        subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, TrainCommand.self,
-                      EvaluateCommand.self])
+        subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      BenchMethodsCommand.self])
 }

@@ -13,7 +13,7 @@ final class LanguageKernelAdapter: KernelInterpreter {
     }
 
     convenience init() {
-        self.init(session: LanguageSession())
+        self.init(session: LanguageSession(registry: .glassbox))
     }
 
     static let version = "0.1.0"

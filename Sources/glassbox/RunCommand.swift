@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
         }
         let stderrIsTerminal = isatty(2) != 0
         let host = TerminalHost(outputDirectory: URL(fileURLWithPath: output), terminalProgress: stderrIsTerminal)
-        let session = LanguageSession()
+        let session = LanguageSession(registry: .glassbox)
 
         // Ctrl-C interrupts the script instead of killing the process.
         signal(SIGINT, SIG_IGN)

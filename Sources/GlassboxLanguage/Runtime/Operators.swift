@@ -55,6 +55,14 @@ enum Operators {
         default:
             break
         }
+        // Rich values with element-wise arithmetic (image batches, explanations).
+        do {
+            if case .object(let o as any ScriptArithmetic) = l, let v = try o.arithmetic(op, r, reversed: false) { return v }
+            if case .object(let o as any ScriptArithmetic) = r, let v = try o.arithmetic(op, l, reversed: true) { return v }
+        } catch var error as ScriptError {
+            if error.range == nil { error.range = range }
+            throw error
+        }
         if op == "==" { return .bool(l == r) }
         if op == "!=" { return .bool(l != r) }
         if op == "+", case .string = l {

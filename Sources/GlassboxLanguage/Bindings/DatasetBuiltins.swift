@@ -1,0 +1,63 @@
+import Foundation
+import GlassboxData
+
+/// `dataset(…)`: MNIST through the locator, and cluttered MNIST generated from it.
+enum DatasetBuiltins {
+    static var all: [Builtin] { [dataset] }
+
+    static let names = ["mnist", "cluttered-mnist"]
+
+    static let dataset = Builtin(
+        name: "dataset",
+        parameters: [
+            BuiltinParameter(nil, name: "name", type: "String", default: .string("mnist"),
+                             doc: "\"mnist\" (28×28 digits) or \"cluttered-mnist\" (40×40 canvases with clutter, chapter 4)"),
+            BuiltinParameter("path", type: "String", default: .nil,
+                             doc: "a directory holding the four MNIST files (else $GLASSBOX_DATA/mnist, then the user cache)"),
+            BuiltinParameter("download", type: "Bool", default: .bool(true), doc: "download the files into the user cache when missing"),
+            BuiltinParameter("seed", type: "Int", default: .int(0), doc: "cluttered-mnist only: fixes the generated images"),
+        ],
+        returns: "Dataset",
+        summary: "Loads a dataset with its train, validation and test splits.",
+        details: "MNIST is split as the reference does: validation = the first 5,000 training images, train = the other "
+            + "55,000, test = the 10,000 test images; pixels are in [0, 1]. When the files are missing everywhere and cannot "
+            + "be downloaded, the error lists every place looked. Loaded datasets are kept, so calling it again is instant.",
+        example: "let mnist = dataset(\"mnist\")\nmnist.train.count"
+    ) { args, _ in
+        let name = try args.string("name").lowercased()
+        let path = try args.optionalString("path")
+        let download = try args.bool("download")
+        let seed = try args.seed("seed")
+        guard names.contains(name) || name == "cluttered" else {
+            throw ScriptError(.value, "dataset: unknown dataset \"\(name)\"; known: " + names.joined(separator: ", "),
+                              at: args.ranges["name"], suggestions: Suggestions.closest(to: name, among: names))
+        }
+        let mnist = try loadMNIST(path: path, download: download)
+        if name == "mnist" { return .object(mnist) }
+        let key = "cluttered|\(path ?? "")|\(seed)"
+        return .object(try DatasetCache.shared.value(for: key) {
+            try BindingErrors.translating("dataset") {
+                guard let source = mnist.mnist else { throw ScriptError(.runtime, "dataset: MNIST is not loaded") }
+                let cluttered = try ClutteredMNIST.generate(from: source, configuration: .init(seed: seed))
+                return DatasetValue(name: "cluttered-mnist", train: ImageBatch(cluttered.train, origin: "cluttered-mnist.train"),
+                                    validation: ImageBatch(cluttered.validation, origin: "cluttered-mnist.validation"),
+                                    test: ImageBatch(cluttered.test, origin: "cluttered-mnist.test"),
+                                    note: "generated from MNIST with seed \(seed)")
+            }
+        })
+    }
+
+    /// MNIST from `path` (or the locator's usual places), cached per directory.
+    static func loadMNIST(path: String?, download: Bool) throws -> DatasetValue {
+        try DatasetCache.shared.value(for: "mnist|\(path ?? "")") {
+            var locator = MNISTLocator(explicitDirectory: path.map { URL(fileURLWithPath: $0, isDirectory: true) })
+            if !download { locator.downloader = nil }
+            do {
+                let mnist = try MNIST.load(locator: locator)
+                return DatasetValue(name: "mnist", mnist: mnist)
+            } catch let error as DataError {
+                throw ScriptError(.runtime, "dataset: " + error.description)
+            }
+        }
+    }
+}

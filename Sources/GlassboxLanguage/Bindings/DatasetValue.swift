@@ -1,0 +1,99 @@
+import Foundation
+import GlassboxData
+import GlassboxFigures
+
+/// A dataset as a value of the language: a name and three labelled splits (`.train`, `.validation`,
+/// `.test`), each an `ImageBatch`. Displayed as a table of the splits.
+public struct DatasetValue: ScriptObject {
+    public let name: String
+    public let train: ImageBatch
+    public let validation: ImageBatch
+    public let test: ImageBatch
+    /// Extra lines for the description (where the files were found, generation settings).
+    public let note: String?
+    /// The MNIST splits this dataset was made from, when it is MNIST (to derive cluttered MNIST).
+    let mnist: MNIST?
+
+    public init(name: String, train: ImageBatch, validation: ImageBatch, test: ImageBatch, note: String? = nil) {
+        self.mnist = nil
+        self.name = name
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.note = note
+    }
+
+    /// The splits of MNIST.
+    public init(name: String, mnist: MNIST, note: String? = nil) {
+        self.name = name
+        self.train = ImageBatch(mnist.train, origin: "\(name).train")
+        self.validation = ImageBatch(mnist.validation, origin: "\(name).validation")
+        self.test = ImageBatch(mnist.test, origin: "\(name).test")
+        self.note = note
+        self.mnist = mnist
+    }
+
+    /// The split called `name` ("train", "validation", "test").
+    public func split(named split: String) -> ImageBatch? {
+        switch split {
+        case "train": return train
+        case "validation": return validation
+        case "test": return test
+        default: return nil
+        }
+    }
+
+    public var typeName: String { "Dataset" }
+    public var propertyNames: [String] { ["name", "train", "validation", "test", "height", "width"] }
+
+    public func property(_ property: String) throws -> ScriptValue? {
+        switch property {
+        case "name": return .string(name)
+        case "train": return .object(train)
+        case "validation": return .object(validation)
+        case "test": return .object(test)
+        case "height": return .int(train.height)
+        case "width": return .int(train.width)
+        default: return nil
+        }
+    }
+
+    public var textDescription: String {
+        "Dataset \(name): train \(train.count), validation \(validation.count), test \(test.count) images of \(train.height)×\(train.width)"
+            + (note.map { " — \($0)" } ?? "")
+    }
+
+    /// The splits as a table.
+    public var table: Table {
+        get throws {
+            try Table(columns: ["split", "images", "size"],
+                      rows: [("train", train), ("validation", validation), ("test", test)].map { name, batch in
+                          [.text(name), .integer(batch.count), .text("\(batch.height)×\(batch.width)")]
+                      }, caption: "Dataset \(name)" + (note.map { " — \($0)" } ?? ""))
+        }
+    }
+
+    public func richOutput() throws -> RichOutput? {
+        let table = try BindingErrors.translating("dataset") { try self.table }
+        return RichOutput(text: table.plainText(), html: table.html())
+    }
+}
+
+/// Loaded datasets, kept for the life of the process so that `dataset("mnist")` in every cell costs
+/// one load.
+final class DatasetCache: @unchecked Sendable {
+    static let shared = DatasetCache()
+    private let lock = NSLock()
+    private var values: [String: DatasetValue] = [:]
+
+    func value(for key: String, load: () throws -> DatasetValue) throws -> DatasetValue {
+        lock.lock()
+        if let cached = values[key] { lock.unlock(); return cached }
+        lock.unlock()
+        let loaded = try load()
+        lock.lock()
+        values[key] = loaded
+        lock.unlock()
+        return loaded
+    }
+}

@@ -1,0 +1,199 @@
+import GlassboxData
+import GlassboxEngine
+
+/// Images with optional labels, as a value of the language: a split of a dataset, a selection of it
+/// (`mnist.train.perDigit(index: 3)`, `xs[0..<5]`), a mean image, or the result of arithmetic.
+///
+/// `images` is always `[N, 1, H, W]`. Displayed as a grid of images when it is a cell's result
+/// (at most `ImageBatch.maximumShown` images; larger batches show a summary).
+public struct ImageBatch: ScriptObject, ScriptArithmetic {
+    /// `[N, 1, H, W]` pixel values.
+    public let images: Tensor
+    /// One label per image, when known.
+    public let labels: [Int]?
+    /// Where the images came from, for descriptions ("mnist.train").
+    public let origin: String
+    /// Whether its display gives each image a colorbar (prototypes, heat-map-like images).
+    public var showsColorbar = false
+
+    /// The largest batch shown as a grid.
+    public static let maximumShown = 100
+
+    /// Images `[N, 1, H, W]`, `[N, H, W]` or one `[H, W]` image, with `labels` (one per image) or nil.
+    public init(tensor: Tensor, labels: [Int]?, origin: String) throws {
+        let shape = tensor.shape
+        let images: Tensor
+        switch shape.count {
+        case 4 where shape[1] == 1: images = tensor
+        case 3: images = tensor.reshaped([shape[0], 1, shape[1], shape[2]])
+        case 2: images = tensor.reshaped([1, 1, shape[0], shape[1]])
+        default:
+            throw ScriptError(.value, "images must have shape [N, 1, H, W], [N, H, W] or [H, W], got \(shape)")
+        }
+        guard images.shape[2] > 0, images.shape[3] > 0 else {
+            throw ScriptError(.value, "images must have a positive height and width, got \(shape)")
+        }
+        if let labels, labels.count != images.shape[0] {
+            throw ScriptError(.value, "\(images.shape[0]) images but \(labels.count) labels")
+        }
+        self.images = images
+        self.labels = labels
+        self.origin = origin
+    }
+
+    /// The images and labels of a data split.
+    public init(_ labelled: LabelledImages, origin: String) {
+        self.images = labelled.images
+        self.labels = labelled.labels
+        self.origin = origin
+    }
+
+    public var count: Int { images.shape[0] }
+    public var height: Int { images.shape[2] }
+    public var width: Int { images.shape[3] }
+
+    /// The batch as labelled images, for training and evaluation; throws when labels are unknown.
+    public func labelled(for function: String) throws -> LabelledImages {
+        guard let labels else {
+            throw ScriptError(.value, "\(function): the images have no labels (\(origin)); use images from a dataset")
+        }
+        return try BindingErrors.translating(function) { try LabelledImages(images: images, labels: labels) }
+    }
+
+    /// The images at `indices`, in that order.
+    public func selecting(_ indices: [Int], origin: String) throws -> ImageBatch {
+        let stride = height * width
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw ScriptError(.index, "image index \(bad) is out of range for \(count) images; valid indices are 0...\(count - 1)")
+        }
+        var values = [Float](repeating: 0, count: indices.count * stride)
+        images.scalars.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { destination in
+                for (row, index) in indices.enumerated() {
+                    (destination.baseAddress! + row * stride).update(from: source.baseAddress! + index * stride, count: stride)
+                }
+            }
+        }
+        return try ImageBatch(tensor: Tensor(shape: [indices.count, 1, height, width], scalars: values),
+                              labels: labels.map { l in indices.map { l[$0] } }, origin: origin)
+    }
+
+    // MARK: ScriptObject
+
+    public var typeName: String { "ImageBatch" }
+
+    public var propertyNames: [String] { ["count", "labels", "mean", "values", "height", "width", "shape"] }
+
+    public func property(_ name: String) throws -> ScriptValue? {
+        switch name {
+        case "count": return .int(count)
+        case "labels": return labels.map { .list($0.map { .int($0) }) } ?? .nil
+        case "values": return .tensor(images)
+        case "height": return .int(height)
+        case "width": return .int(width)
+        case "shape": return .list(images.shape.map { .int($0) })
+        case "mean":
+            guard count > 0 else { throw ScriptError(.value, "the mean image of an empty batch is undefined") }
+            let mean = try images.mean(alongAxis: 0)
+            return .object(try ImageBatch(tensor: mean.reshaped([1, 1, height, width]), labels: nil, origin: "mean of \(origin)"))
+        default: return nil
+        }
+    }
+
+    public var methods: [Builtin] {
+        let batch = self
+        return [
+            Builtin(
+                name: "perDigit",
+                parameters: [
+                    BuiltinParameter("index", type: "Int", default: .int(0), doc: "which image of each class (0 = the first)"),
+                    BuiltinParameter("classes", type: "Int", default: .int(10), doc: "how many classes, 0..<classes"),
+                ],
+                returns: "ImageBatch",
+                summary: "For each class c, the index-th image labelled c (original order); image c has label c.",
+                details: "The reference's \"k-th image of class c\" (convention C2): ten images, digit 0 first.",
+                example: "let xs = mnist.train.perDigit(index: 3)\nxs.labels"
+            ) { args, _ in
+                let index = try args.int("index"), classes = try args.positiveInt("classes")
+                guard index >= 0 else { throw args.error(.value, "index", "must be ≥ 0, got \(index)") }
+                let labelled = try batch.labelled(for: "perDigit")
+                let chosen = try BindingErrors.translating("perDigit") { try labelled.perDigit(index: index, classes: classes) }
+                return .object(ImageBatch(chosen, origin: "\(batch.origin).perDigit(index: \(index))"))
+            },
+            Builtin(
+                name: "ofDigit",
+                parameters: [BuiltinParameter(nil, name: "digit", type: "Int", doc: "the label to keep")],
+                returns: "ImageBatch",
+                summary: "All images labelled `digit`, in original order.",
+                example: "let sevens = mnist.test.ofDigit(7)\nsevens.count"
+            ) { args, _ in
+                let digit = try args.int("digit")
+                guard let labels = batch.labels else {
+                    throw ScriptError(.value, "ofDigit: the images have no labels (\(batch.origin))")
+                }
+                let indices = labels.indices.filter { labels[$0] == digit }
+                return .object(try batch.selecting(indices, origin: "\(batch.origin).ofDigit(\(digit))"))
+            },
+        ]
+    }
+
+    public func element(at index: ScriptValue) throws -> ScriptValue? {
+        switch index {
+        case .int(let i):
+            if i < 0 { throw ScriptError(.index, "negative index \(i) is not supported; the last image is at .count - 1") }
+            if i >= count {
+                throw ScriptError(.index, "index \(i) is out of range for an ImageBatch of \(count) images; valid indices are 0...\(max(0, count - 1))")
+            }
+            return .object(try selecting([i], origin: "\(origin)[\(i)]"))
+        case .range(let r):
+            guard r.lower >= 0, r.upper <= count, r.lower <= r.upper else {
+                throw ScriptError(.index, "slice \(r) is out of range for an ImageBatch of \(count) images")
+            }
+            return .object(try selecting(Array(r.lower..<r.upper), origin: "\(origin)[\(r)]"))
+        case .list:
+            var indices: [Int] = []
+            guard case .list(let items) = index else { return nil }
+            for item in items {
+                guard case .int(let i) = item else { throw ScriptError(.type, "an ImageBatch is indexed with Ints, got \(item.typeName)") }
+                indices.append(i)
+            }
+            return .object(try selecting(indices, origin: "\(origin)[list]"))
+        default:
+            return nil
+        }
+    }
+
+    public var elementCount: Int? { count }
+
+    public var textDescription: String {
+        var text = "ImageBatch: \(count) image\(count == 1 ? "" : "s") of \(height)×\(width) (\(origin))"
+        if let labels {
+            let shown = labels.prefix(20).map(String.init).joined(separator: ", ")
+            text += ", labels [\(shown)\(labels.count > 20 ? ", …" : "")]"
+        }
+        return text
+    }
+
+    public func richOutput() throws -> RichOutput? {
+        guard count > 0, count <= ImageBatch.maximumShown else {
+            return RichOutput(text: textDescription + (count > 0 ? " — too many to draw; show a slice such as [0..<100]" : ""))
+        }
+        let figure = try ImageGridRendering.figure(for: self, overlay: nil, options: displayOptions, function: "show")
+        return try ImageGridRendering.output(figure, text: textDescription, function: "show")
+    }
+
+    /// The options its display uses.
+    var displayOptions: ImageGridOptions {
+        var options = ImageGridOptions()
+        options.colorbar = showsColorbar
+        return options
+    }
+
+    // MARK: ScriptArithmetic
+
+    public var arithmeticValues: Tensor { images }
+
+    public func replacingValues(_ values: Tensor) throws -> ScriptValue {
+        .object(try ImageBatch(tensor: values, labels: labels, origin: "computed from \(origin)"))
+    }
+}

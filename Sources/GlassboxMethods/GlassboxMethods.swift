@@ -1,1 +1,0 @@
-// The GlassboxMethods module. See README.md for the module map.
