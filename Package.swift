@@ -35,7 +35,7 @@ let package = Package(
 
         .target(name: "GlassboxEngine", dependencies: ["COpenBLAS"]),
         .target(name: "GlassboxData", dependencies: ["GlassboxEngine", "CZlib", crypto]),
-        .target(name: "GlassboxModels", dependencies: ["GlassboxEngine", "GlassboxData"]),
+        .target(name: "GlassboxModels", dependencies: ["GlassboxEngine", "GlassboxData"], resources: [.copy("Weights")]),
         .target(name: "GlassboxMethods", dependencies: ["GlassboxModels"]),
         .target(name: "GlassboxFigures", dependencies: ["CCairo"]),
         .target(
@@ -53,5 +53,7 @@ let package = Package(
         .testTarget(name: "GlassboxFiguresTests", dependencies: ["GlassboxFigures"]),
         .testTarget(name: "GlassboxLanguageTests", dependencies: ["GlassboxLanguage"]),
         .testTarget(name: "GlassboxKernelTests", dependencies: ["GlassboxKernel"]),
+        // Trains real models on MNIST from ../shared/data/mnist (or $GLASSBOX_DATA); run in release.
+        .testTarget(name: "GlassboxIntegrationTests", dependencies: ["GlassboxModels", "GlassboxData"]),
     ]
 )

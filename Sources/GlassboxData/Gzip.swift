@@ -26,7 +26,8 @@ public enum Gzip {
         let hint = Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16
             | Int(compressed[n - 1]) << 24
         var output = [UInt8]()
-        output.reserveCapacity(min(max(hint, 1 << 16), 1 << 30))
+        // Deflate cannot expand more than about 1032:1, so a lying trailer cannot reserve absurd memory.
+        output.reserveCapacity(min(max(hint, 1 << 16), n * 1032, 1 << 30))
 
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -79,7 +80,8 @@ public enum Gzip {
     }
 
     /// Compresses `bytes` into a single-member gzip stream (used to write IDX files and by tests).
-    public static func compress(_ bytes: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) throws -> [UInt8] {
+    /// `level` is zlib's 0…9, or -1 for its default (6).
+    public static func compress(_ bytes: [UInt8], level: Int32 = -1) throws -> [UInt8] {
         var stream = z_stream()
         let initStatus = deflateInit2_(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
                                        zlibVersion(), Int32(MemoryLayout<z_stream>.size))

@@ -86,6 +86,7 @@ public struct LabelledImages: Sendable, Equatable {
     /// the reference's "k-th image of class c" (C2). Image `c` of the result has label `c`.
     public func perDigit(index: Int, classes: Int = 10) throws -> LabelledImages {
         guard index >= 0 else { throw DataError.invalidArgument("perDigit index must be ≥ 0, got \(index)") }
+        try LabelledImages.checkClasses(classes)
         var seen = [Int](repeating: 0, count: classes)
         var chosen = [Int](repeating: -1, count: classes)
         for (position, label) in labels.enumerated() where label >= 0 && label < classes && chosen[label] < 0 {
@@ -108,6 +109,7 @@ public struct LabelledImages: Sendable, Equatable {
     /// The per-pixel mean image of each class 0..<`classes`, `[classes, 1, H, W]`; row `c` is the mean
     /// of the images labelled `c`. Throws when a class has no images.
     public func classMeanImages(classes: Int = 10) throws -> Tensor {
+        try LabelledImages.checkClasses(classes)
         var members = [[Int]](repeating: [], count: classes)
         for (position, label) in labels.enumerated() where label >= 0 && label < classes {
             members[label].append(position)
@@ -121,12 +123,17 @@ public struct LabelledImages: Sendable, Equatable {
 
     /// Labels as one-hot rows, `[count, classes]`. Throws when a label is outside 0..<classes.
     public func oneHotLabels(classes: Int = 10) throws -> Tensor {
+        try LabelledImages.checkClasses(classes)
         if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
             throw DataError.invalidArgument("label \(labels[bad]) of image \(bad) is outside 0..<\(classes)")
         }
         var values = [Float](repeating: 0, count: count * classes)
         for (row, label) in labels.enumerated() { values[row * classes + label] = 1 }
         return Tensor(shape: [count, classes], scalars: values)
+    }
+
+    private static func checkClasses(_ classes: Int) throws {
+        guard classes > 0 else { throw DataError.invalidArgument("the number of classes must be positive, got \(classes)") }
     }
 
     /// Mean over the listed images of each pixel, accumulated in Double.

@@ -54,7 +54,9 @@ public struct MNIST: Sendable {
     /// Locates (downloading if needed), reads and validates the four files. With `verifyChecksums`,
     /// the SHA-256 of each decompressed payload found on disk is checked too (downloads are always
     /// checked); otherwise local files are checked for format, exact size and item counts.
-    public static func load(locator: MNISTLocator = MNISTLocator(), verifyChecksums: Bool = false) throws -> MNIST {
+    /// `validationCount` is 5,000 for the real data; tests with tiny files pass a smaller one.
+    public static func load(locator: MNISTLocator = MNISTLocator(), verifyChecksums: Bool = false,
+                            validationCount: Int = MNIST.validationCount) throws -> MNIST {
         let files = try locator.locate()
         func payload(_ role: MNISTFileRole) throws -> (bytes: [UInt8], file: MNISTLocator.LocatedFile) {
             let file = files[role]!
@@ -79,7 +81,6 @@ public struct MNIST: Sendable {
         let testLabelsRaw = try payload(.testLabels)
         let testLabels = try IDXFile.parseLabels(testLabelsRaw.bytes, name: testLabelsRaw.file.url.path)
         try checkCount(testLabels.count, testLabelsRaw.file)
-        let validationCount = min(MNIST.validationCount, trainImages.count)
         return try MNIST(trainImages: trainImages, trainLabels: trainLabels, testImages: testImages,
                          testLabels: testLabels, validationCount: validationCount,
                          names: (trainImagesRaw.file.url.path, trainLabelsRaw.file.url.path,

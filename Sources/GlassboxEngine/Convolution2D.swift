@@ -20,16 +20,18 @@ public enum Convolution2D {
                                   stride: stride, padding: padding, operation: "conv2d")
     }
 
-    /// Fills `cols` ([C·kh·kw, oh·ow], row-major) from one image `x` ([C, H, W]).
+    /// Fills one image's block of columns of `cols` ([C·kh·kw rows, `rowStride` apart; oh·ow
+    /// columns from `cols`]) from one image `x` ([C, H, W]).
     @inline(__always)
-    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>) {
+    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
+                       rowStride: Int) {
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var row = 0
         for c in 0..<channels {
             let plane = x + c * h * w
             for ki in 0..<g.kernelHeight {
                 for kj in 0..<g.kernelWidth {
-                    let dst = cols + row * oh * ow
+                    let dst = cols + row * rowStride
                     for oy in 0..<oh {
                         let iy = oy * g.strideHeight - g.padTop + ki
                         let line = dst + oy * ow
@@ -50,16 +52,18 @@ public enum Convolution2D {
         }
     }
 
-    /// Adds `cols` ([C·kh·kw, oh·ow]) back into one image gradient `dx` ([C, H, W]); the adjoint of im2col.
+    /// Adds one image's block of `cols` (layout as in `im2col`) back into the image gradient `dx`
+    /// ([C, H, W]); the adjoint of im2col.
     @inline(__always)
-    static func col2im(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>) {
+    static func col2im(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
+                       rowStride: Int) {
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var row = 0
         for c in 0..<channels {
             let plane = dx + c * h * w
             for ki in 0..<g.kernelHeight {
                 for kj in 0..<g.kernelWidth {
-                    let src = cols + row * oh * ow
+                    let src = cols + row * rowStride
                     for oy in 0..<oh {
                         let iy = oy * g.strideHeight - g.padTop + ki
                         if iy < 0 || iy >= h { continue }
@@ -77,9 +81,23 @@ public enum Convolution2D {
         }
     }
 
+    /// Default number of im2col columns (images × output positions) handled by one `sgemm`.
+    static let columnBudget = 2048
+
+    /// How many images share one im2col matrix so that small feature maps still give wide products.
+    @inline(__always)
+    static func chunkSize(images: Int, spatial: Int, budget: Int) -> Int {
+        Swift.max(1, Swift.min(images, budget / Swift.max(spatial, 1)))
+    }
+
     /// y = conv(x, weight) + bias.
     public static func forward(input x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
                                padding: Padding) throws -> Tensor {
+        try forward(input: x, weight: weight, bias: bias, stride: stride, padding: padding, budget: columnBudget)
+    }
+
+    static func forward(input x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
+                        padding: Padding, budget: Int) throws -> Tensor {
         let g = try geometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
         if let bias, bias.shape != [o] {
@@ -87,25 +105,49 @@ public enum Convolution2D {
         }
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
+        let imageSize = c * g.inputHeight * g.inputWidth
         var out = [Float](repeating: 0, count: n * o * spatial)
         if out.isEmpty { return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out) }
-        var cols = [Float](repeating: 0, count: k * spatial)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        var cols = [Float](repeating: 0, count: k * chunk * spatial)
+        var product = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
                 cols.withUnsafeMutableBufferPointer { pc in
-                    out.withUnsafeMutableBufferPointer { po in
-                        for image in 0..<n {
-                            im2col(px.baseAddress! + image * c * g.inputHeight * g.inputWidth, channels: c, g, pc.baseAddress!)
-                            MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
-                                               po.baseAddress! + image * o * spatial, m: o, n: spatial, k: k)
-                        }
-                        if let bias {
-                            bias.scalars.withUnsafeBufferPointer { pb in
-                                for image in 0..<n {
-                                    for ch in 0..<o {
-                                        let base = po.baseAddress! + (image * o + ch) * spatial
-                                        let b = pb[ch]
-                                        for i in 0..<spatial { base[i] += b }
+                    product.withUnsafeMutableBufferPointer { pp in
+                        out.withUnsafeMutableBufferPointer { po in
+                            var first = 0
+                            while first < n {
+                                let count = Swift.min(chunk, n - first)
+                                let width = count * spatial
+                                for b in 0..<count {
+                                    im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                           pc.baseAddress! + b * spatial, rowStride: width)
+                                }
+                                if chunk == 1 {
+                                    MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
+                                                       po.baseAddress! + first * o * spatial, m: o, n: spatial, k: k)
+                                } else {
+                                    // [O, count·S] → NCHW for the chunk's images.
+                                    MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
+                                                       pp.baseAddress!, m: o, n: width, k: k)
+                                    for b in 0..<count {
+                                        for ch in 0..<o {
+                                            (po.baseAddress! + ((first + b) * o + ch) * spatial)
+                                                .update(from: pp.baseAddress! + ch * width + b * spatial, count: spatial)
+                                        }
+                                    }
+                                }
+                                first += count
+                            }
+                            if let bias {
+                                bias.scalars.withUnsafeBufferPointer { pb in
+                                    for image in 0..<n {
+                                        for ch in 0..<o {
+                                            let base = po.baseAddress! + (image * o + ch) * spatial
+                                            let b = pb[ch]
+                                            for i in 0..<spatial { base[i] += b }
+                                        }
                                     }
                                 }
                             }
@@ -124,10 +166,28 @@ public enum Convolution2D {
         }
     }
 
+    /// Copies the output gradient of images first..<first+count from NCHW into [O, count·S].
+    @inline(__always)
+    static func gatherChunk(_ gy: UnsafePointer<Float>, first: Int, count: Int, channels o: Int, spatial: Int,
+                            into dst: UnsafeMutablePointer<Float>) {
+        let width = count * spatial
+        for b in 0..<count {
+            for ch in 0..<o {
+                (dst + ch * width + b * spatial).update(from: gy + ((first + b) * o + ch) * spatial, count: spatial)
+            }
+        }
+    }
+
     /// The gradient with respect to the input: the transposed convolution of `gradient` with `weight`
     /// (col2im of weightᵀ · gradient), shaped like the input `inputShape`.
     public static func inputGradient(outputGradient gy: Tensor, weight: Tensor, inputShape: [Int],
                                      stride: (Int, Int), padding: Padding) throws -> Tensor {
+        try inputGradient(outputGradient: gy, weight: weight, inputShape: inputShape, stride: stride, padding: padding,
+                          budget: columnBudget)
+    }
+
+    static func inputGradient(outputGradient gy: Tensor, weight: Tensor, inputShape: [Int],
+                              stride: (Int, Int), padding: Padding, budget: Int) throws -> Tensor {
         let g = try geometry(input: inputShape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (inputShape[0], inputShape[1], weight.shape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d input gradient")
@@ -136,16 +196,34 @@ public enum Convolution2D {
         let planeSize = c * g.inputHeight * g.inputWidth
         var dx = [Float](repeating: 0, count: n * planeSize)
         if dx.isEmpty || gy.count == 0 { return Tensor(shape: inputShape, scalars: dx) }
-        var cols = [Float](repeating: 0, count: k * spatial)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        var cols = [Float](repeating: 0, count: k * chunk * spatial)
+        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
         gy.scalars.withUnsafeBufferPointer { pg in
             weight.scalars.withUnsafeBufferPointer { pw in
                 cols.withUnsafeMutableBufferPointer { pc in
-                    dx.withUnsafeMutableBufferPointer { pd in
-                        for image in 0..<n {
-                            MatrixProduct.gemm(pw.baseAddress!, transposeA: true,
-                                               pg.baseAddress! + image * o * spatial, transposeB: false,
-                                               pc.baseAddress!, m: k, n: spatial, k: o)
-                            col2im(pc.baseAddress!, channels: c, g, pd.baseAddress! + image * planeSize)
+                    gathered.withUnsafeMutableBufferPointer { pgath in
+                        dx.withUnsafeMutableBufferPointer { pd in
+                            var first = 0
+                            while first < n {
+                                let count = Swift.min(chunk, n - first)
+                                let width = count * spatial
+                                let source: UnsafePointer<Float>
+                                if chunk == 1 {
+                                    source = pg.baseAddress! + first * o * spatial
+                                } else {
+                                    gatherChunk(pg.baseAddress!, first: first, count: count, channels: o, spatial: spatial,
+                                                into: pgath.baseAddress!)
+                                    source = UnsafePointer(pgath.baseAddress!)
+                                }
+                                MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,
+                                                   pc.baseAddress!, m: k, n: width, k: o)
+                                for b in 0..<count {
+                                    col2im(pc.baseAddress! + b * spatial, channels: c, g,
+                                           pd.baseAddress! + (first + b) * planeSize, rowStride: width)
+                                }
+                                first += count
+                            }
                         }
                     }
                 }
@@ -158,23 +236,48 @@ public enum Convolution2D {
     /// like `weightShape` ([O, C, kh, kw]).
     public static func weightGradient(outputGradient gy: Tensor, input x: Tensor, weightShape: [Int],
                                       stride: (Int, Int), padding: Padding) throws -> Tensor {
+        try weightGradient(outputGradient: gy, input: x, weightShape: weightShape, stride: stride, padding: padding,
+                           budget: columnBudget)
+    }
+
+    static func weightGradient(outputGradient gy: Tensor, input x: Tensor, weightShape: [Int],
+                               stride: (Int, Int), padding: Padding, budget: Int) throws -> Tensor {
         let g = try geometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
         let (n, c, o) = (x.shape[0], x.shape[1], weightShape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d weight gradient")
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
+        let imageSize = c * g.inputHeight * g.inputWidth
         var dw = [Float](repeating: 0, count: o * k)
         if dw.isEmpty || gy.count == 0 { return Tensor(shape: weightShape, scalars: dw) }
-        var cols = [Float](repeating: 0, count: k * spatial)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        var cols = [Float](repeating: 0, count: k * chunk * spatial)
+        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             gy.scalars.withUnsafeBufferPointer { pg in
                 cols.withUnsafeMutableBufferPointer { pc in
-                    dw.withUnsafeMutableBufferPointer { pd in
-                        for image in 0..<n {
-                            im2col(px.baseAddress! + image * c * g.inputHeight * g.inputWidth, channels: c, g, pc.baseAddress!)
-                            MatrixProduct.gemm(pg.baseAddress! + image * o * spatial, transposeA: false,
-                                               pc.baseAddress!, transposeB: true,
-                                               pd.baseAddress!, m: o, n: k, k: spatial, beta: 1)
+                    gathered.withUnsafeMutableBufferPointer { pgath in
+                        dw.withUnsafeMutableBufferPointer { pd in
+                            var first = 0
+                            while first < n {
+                                let count = Swift.min(chunk, n - first)
+                                let width = count * spatial
+                                for b in 0..<count {
+                                    im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                           pc.baseAddress! + b * spatial, rowStride: width)
+                                }
+                                let source: UnsafePointer<Float>
+                                if chunk == 1 {
+                                    source = pg.baseAddress! + first * o * spatial
+                                } else {
+                                    gatherChunk(pg.baseAddress!, first: first, count: count, channels: o, spatial: spatial,
+                                                into: pgath.baseAddress!)
+                                    source = UnsafePointer(pgath.baseAddress!)
+                                }
+                                MatrixProduct.gemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                                   pd.baseAddress!, m: o, n: k, k: width, beta: 1)
+                                first += count
+                            }
                         }
                     }
                 }

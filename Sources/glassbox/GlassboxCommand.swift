@@ -6,5 +6,5 @@ struct GlassboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glassbox",
         abstract: "A Jupyter kernel for seeing why a neural network decides what it decides.",
-        subcommands: [BenchMethodsCommand.self])
+        subcommands: [TrainCommand.self, EvaluateCommand.self, BenchMethodsCommand.self])
 }

@@ -64,6 +64,23 @@ final class ConvolutionTests: XCTestCase {
                        [45.5, 54.5, 81.5, 90.5])
     }
 
+    /// 28×28 with a 4×4 kernel, stride 2, SAME equals VALID on the image zero-padded by one on every
+    /// side (30×30 → 14×14), independently of the geometry code's padding split.
+    func testTwentyEightToFourteenPadsOneOnEachSide() throws {
+        let x = randomTensor([2, 2, 28, 28], seed: 60)
+        let w = randomTensor([3, 2, 4, 4], seed: 61)
+        var padded = Tensor(zeros: [2, 2, 30, 30])
+        for p in 0..<4 {
+            for r in 0..<28 {
+                for c in 0..<28 { padded.scalars[p * 900 + (r + 1) * 30 + c + 1] = x.scalars[p * 784 + r * 28 + c] }
+            }
+        }
+        let same = try Convolution2D.forward(input: x, weight: w, bias: nil, stride: (2, 2), padding: .same)
+        let valid = try Convolution2D.forward(input: padded, weight: w, bias: nil, stride: (2, 2), padding: .valid)
+        XCTAssertEqual(same.shape, [2, 3, 14, 14])
+        assertClose(same.scalars, valid.scalars, tolerance: 1e-5)
+    }
+
     func testForwardMatchesNaiveForAllKernelsStridesAndPaddings() throws {
         var seed: UInt64 = 10
         for k in 1...5 {
@@ -106,6 +123,37 @@ final class ConvolutionTests: XCTestCase {
                     XCTAssertEqual(dot(w, dw), lhs, accuracy: 1e-3 * max(1, abs(lhs)), "weight k\(k) s\(s) \(padding)")
                 }
             }
+        }
+    }
+
+    /// Several images share one im2col matrix; uneven chunks (7 images, 3 per chunk) must give the
+    /// same results as one image at a time and as the naive loops.
+    func testChunkedBatchesMatchPerImage() throws {
+        for (s, padding) in [(1, Padding.same), (2, Padding.same), (2, Padding.valid)] {
+            let x = randomTensor([7, 3, 6, 5], seed: 900 + UInt64(s))
+            let w = randomTensor([4, 3, 3, 3], seed: 901)
+            let b = randomTensor([4], seed: 902)
+            let g = try Convolution2D.geometry(input: x.shape, weight: w.shape, stride: (s, s), padding: padding)
+            let spatial = g.outputHeight * g.outputWidth
+            let one = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding, budget: 1)
+            let chunked = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding,
+                                                    budget: 3 * spatial)
+            assertClose(one.scalars, naiveConv(x, w, b, g).scalars, tolerance: 1e-4)
+            assertClose(chunked.scalars, one.scalars, tolerance: 1e-5)
+            let gy = randomTensor(one.shape, seed: 903)
+            let dxOne = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (s, s),
+                                                        padding: padding, budget: 1)
+            let dxChunk = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (s, s),
+                                                          padding: padding, budget: 3 * spatial)
+            assertClose(dxChunk.scalars, dxOne.scalars, tolerance: 1e-5)
+            XCTAssertEqual(dot(x, dxOne), dot(one, gy) - dot(b, try Convolution2D.biasGradient(outputGradient: gy)),
+                           accuracy: 1e-3)
+            let dwOne = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: w.shape, stride: (s, s),
+                                                         padding: padding, budget: 1)
+            let dwChunk = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: w.shape, stride: (s, s),
+                                                           padding: padding, budget: 3 * spatial)
+            assertClose(dwChunk.scalars, dwOne.scalars, tolerance: 1e-4)
+            XCTAssertEqual(dot(w, dwOne), dot(x, dxOne), accuracy: 1e-3)
         }
     }
 

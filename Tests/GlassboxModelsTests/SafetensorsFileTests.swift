@@ -1,7 +1,7 @@
 import Foundation
 import GlassboxEngine
 import XCTest
-@testable import GlassboxModels
+import GlassboxModels
 
 final class SafetensorsFileTests: XCTestCase {
     func testFloat32RoundTripIsExactAndKeepsMetadata() throws {
@@ -96,6 +96,31 @@ final class SafetensorsFileTests: XCTestCase {
         XCTAssertEqual(file.tensor(named: "a"), Tensor(shape: [2, 2], scalars: [1, 2, 3, 4]))
         XCTAssertEqual(file.tensor(named: "b"), Tensor(shape: [2], scalars: [0.5, -1]))
         XCTAssertEqual(file.entries.first { $0.name == "b" }?.dtype, .f16)
+    }
+
+    /// The exact bytes Python's `safetensors.numpy.save_file` (0.x) wrote for
+    /// `{"fc.weight": np.arange(6, dtype=float32).reshape(2, 3), "h": float16 [0.5, -1, 65504, 1e-7]}`
+    /// with metadata `{"k": "v"}` (captured once, pasted here).
+    func testReadsBytesWrittenByPythonSafetensors() throws {
+        let header = #"{"__metadata__":{"k":"v"},"fc.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"h":{"dtype":"F16","shape":[4],"data_offsets":[24,32]}}       "#
+        XCTAssertEqual(header.utf8.count, 152)
+        let hex = "000000000000803f0000004000004040000080400000a040003800bcff7b0200"
+        var bytes: [UInt8] = [152, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8)
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        let file = try SafetensorsFile.decode(Data(bytes), source: "py.safetensors")
+        XCTAssertEqual(file.metadata, ["k": "v"])
+        XCTAssertEqual(file.tensor(named: "fc.weight"), Tensor(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5]))
+        XCTAssertEqual(file.tensor(named: "h")?.scalars, [0.5, -1, 65504, 2 * 0x1p-24])  // 1e-7 → subnormal 2·2⁻²⁴
+        // And our encoder produces the same bytes for the same content (tensor order as Python's).
+        let ours = SafetensorsFile(entries: [.init(name: "fc.weight", tensor: file.tensor(named: "fc.weight")!),
+                                             .init(name: "h", tensor: file.tensor(named: "h")!, dtype: .f16)],
+                                   metadata: ["k": "v"])
+        XCTAssertEqual(Array(try ours.encoded()), bytes)
     }
 
     func testAtomicWriteAndReadFromDisk() throws {

@@ -55,6 +55,8 @@ extension Sequential {
             wanted.insert(name)
         }
 
+        // The layer "touching the input": the first one that is not a pure reshape (or dropout).
+        let inputLayerIndex = steps.firstIndex { !["flatten", "reshape", "dropout"].contains($0.layer.kind) } ?? 0
         var signal = seed
         var captured: [String: Tensor] = [:]
         var index = start
@@ -62,7 +64,7 @@ extension Sequential {
             let step = steps[index]
             if wanted.contains(step.layer.name) { captured[step.layer.name] = signal }
             if index == stop { break }
-            let context = RuleContext(step: step, reference: reference?.steps[index], isInputLayer: index == 0,
+            let context = RuleContext(step: step, reference: reference?.steps[index], isInputLayer: index == inputLayerIndex,
                                       accumulateParameterGradients: accumulateParameterGradients)
             let next = try rules.rule(for: context).propagate(signal, context: context)
             guard next.shape == step.input.shape else {

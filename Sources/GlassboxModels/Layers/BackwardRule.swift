@@ -6,7 +6,8 @@ public struct RuleContext {
     public let step: LayerStep
     /// The same layer's step for a reference input (DeepLIFT), when the walk was given one.
     public let reference: LayerStep?
-    /// True for the layer that touches the network input (where z^B-style rules apply).
+    /// True for the layer that touches the network input (where z^B-style rules apply): the first
+    /// layer that is not a flatten, reshape or dropout.
     public let isInputLayer: Bool
     /// True in training: gradient rules add parameter gradients.
     public let accumulateParameterGradients: Bool

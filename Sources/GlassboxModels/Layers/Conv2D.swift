@@ -17,28 +17,30 @@ public final class Conv2D: Layer {
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     /// Glorot-uniform weights (fan-in = in·kh·kw, fan-out = out·kh·kw, as Keras), zero bias.
+    /// Non-positive sizes are reported by `outputShape(for:)` (and so by `Sequential.init`), not trapped.
     public init(name: String, inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int),
                 padding: Padding, bias: Bool, rng: inout SeededRandom) {
-        precondition(inChannels > 0 && outChannels > 0 && kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0,
-                     "Conv2D '\(name)' needs positive channels, kernel and stride")
         self.name = name
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
-        let area = kernel.0 * kernel.1
+        let (i, o, kh, kw) = (max(inChannels, 0), max(outChannels, 0), max(kernel.0, 0), max(kernel.1, 0))
         weight = Parameter(
             name: "\(name).weight",
-            value: glorotUniform(shape: [outChannels, inChannels, kernel.0, kernel.1],
-                                 fanIn: inChannels * area, fanOut: outChannels * area, rng: &rng))
-        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [outChannels])) : nil
+            value: glorotUniform(shape: [o, i, kh, kw], fanIn: i * kh * kw, fanOut: o * kh * kw, rng: &rng))
+        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [o])) : nil
     }
 
     /// The weight shape [out, in, kh, kw].
     public var weightShape: [Int] { [outChannels, inChannels, kernel.0, kernel.1] }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard inChannels > 0, outChannels > 0 else {
+            throw LayerError.invalidConfiguration(
+                layer: name, message: "channels must be positive, got \(inChannels) → \(outChannels)")
+        }
         guard inputShape.count == 4, inputShape[1] == inChannels else {
             throw LayerError.shapeMismatch(layer: name, what: "input", expected: "[N, \(inChannels), H, W]", got: inputShape)
         }

@@ -13,18 +13,21 @@ public final class Dense: Layer {
     public let bias: Parameter?
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
-    /// Glorot-uniform weights, zero bias.
+    /// Glorot-uniform weights, zero bias. Non-positive sizes are reported by `outputShape(for:)`
+    /// (and so by `Sequential.init`), not trapped.
     public init(name: String, inputs: Int, outputs: Int, bias: Bool, rng: inout SeededRandom) {
-        precondition(inputs > 0 && outputs > 0, "Dense '\(name)' needs positive sizes, got \(inputs)→\(outputs)")
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
-        weight = Parameter(name: "\(name).weight",
-                           value: glorotUniform(shape: [outputs, inputs], fanIn: inputs, fanOut: outputs, rng: &rng))
-        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [outputs])) : nil
+        let (i, o) = (max(inputs, 0), max(outputs, 0))
+        weight = Parameter(name: "\(name).weight", value: glorotUniform(shape: [o, i], fanIn: i, fanOut: o, rng: &rng))
+        self.bias = bias ? Parameter(name: "\(name).bias", value: Tensor(zeros: [o])) : nil
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard inputs > 0, outputs > 0 else {
+            throw LayerError.invalidConfiguration(layer: name, message: "sizes must be positive, got \(inputs) → \(outputs)")
+        }
         guard inputShape.count == 2, inputShape[1] == inputs else {
             throw LayerError.shapeMismatch(layer: name, what: "input", expected: "[N, \(inputs)]", got: inputShape)
         }

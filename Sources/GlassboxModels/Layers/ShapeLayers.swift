@@ -51,13 +51,19 @@ public final class Dropout: Layer {
     public var kind: String { "dropout" }
     /// The drop probability, in [0, 1).
     public let rate: Float
+    /// A rate outside [0, 1) is reported by `outputShape(for:)` (and so by `Sequential.init`).
     public init(name: String, rate: Float) {
-        precondition(rate >= 0 && rate < 1, "Dropout '\(name)' rate \(rate) must be in [0, 1)")
         self.name = name
         self.rate = rate
     }
-    public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard rate >= 0, rate < 1 else {
+            throw LayerError.invalidConfiguration(layer: name, message: "dropout rate \(rate) must be in [0, 1)")
+        }
+        return inputShape
+    }
     public func forward(_ x: Tensor, context: ForwardContext) throws -> Tensor {
+        _ = try outputShape(for: x.shape)
         guard context.training, rate > 0 else { return x }
         let mask = try naming(name) { try DropoutMask.make(shape: x.shape, rate: rate, rng: &context.rng) }
         context.auxiliary = mask

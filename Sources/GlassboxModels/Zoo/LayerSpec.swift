@@ -40,9 +40,9 @@ public enum LayerSpec: Sendable, Equatable {
         switch self {
         case .dense: return "dense"
         case .conv2D: return "conv2d"
-        case .maxPool2D: return "maxpool2d"
-        case .avgPool2D: return "avgpool2d"
-        case .globalAvgPool2D: return "globalavgpool2d"
+        case .maxPool2D: return "maxpool"
+        case .avgPool2D: return "avgpool"
+        case .globalAvgPool2D: return "globalavgpool"
         case .relu: return "relu"
         case .sigmoid: return "sigmoid"
         case .tanh: return "tanh"
@@ -165,14 +165,14 @@ extension LayerSpec: Codable {
                            outChannels: try c.decode(Int.self, forKey: .outputs),
                            kernel: try c.decode(Int.self, forKey: .kernel), stride: try c.decode(Int.self, forKey: .stride),
                            padding: try c.decode(Padding.self, forKey: .padding), bias: try c.decode(Bool.self, forKey: .bias))
-        case "maxpool2d", "avgpool2d":
+        case "maxpool", "avgpool":
             let window = try c.decode(Int.self, forKey: .window)
             let stride = try c.decode(Int.self, forKey: .stride)
             let padding = try c.decode(Padding.self, forKey: .padding)
-            self = kind == "maxpool2d"
+            self = kind == "maxpool"
                 ? .maxPool2D(name: name, window: window, stride: stride, padding: padding)
                 : .avgPool2D(name: name, window: window, stride: stride, padding: padding)
-        case "globalavgpool2d": self = .globalAvgPool2D(name: name)
+        case "globalavgpool": self = .globalAvgPool2D(name: name)
         case "relu": self = .relu(name: name)
         case "sigmoid": self = .sigmoid(name: name)
         case "tanh": self = .tanh(name: name)

@@ -1,0 +1,41 @@
+import Foundation
+import XCTest
+import GlassboxModels
+
+final class ModelStoreTests: XCTestCase {
+    private func directory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gb-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testMissingWeightsSayHowToTrain() throws {
+        let store = ModelStore(directories: [try directory()], environment: ["XDG_CACHE_HOME": try directory().path],
+                               includeBundled: false)
+        XCTAssertThrowsError(try store.load("chapter-2.1")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("no bundled weights for cnn-do; train with `glassbox train cnn-do`"), "\(error)")
+        }
+        XCTAssertThrowsError(try store.load("nonsense")) { error in XCTAssertTrue(error is UnknownModelError) }
+    }
+
+    func testFindsWeightsInSearchDirectoriesAndChecksTheArchitecture() throws {
+        let first = try directory(), second = try directory()
+        let entry = try ModelZoo.entry(named: "allconv")
+        let model = try entry.architecture.build(seed: 4)
+        try ModelFile.save(model, architecture: entry.architecture, info: nil, to: second.appendingPathComponent("allconv.safetensors"))
+        let store = ModelStore(directories: [first], environment: ["GLASSBOX_MODELS": second.path, "XDG_CACHE_HOME": first.path],
+                               includeBundled: false)
+        XCTAssertEqual(store.searchDirectories.count, 3)
+        let loaded = try ModelZoo.load("chapter-3.3", store: store)
+        XCTAssertEqual(loaded.model.parameters.map(\.value), model.parameters.map(\.value))
+
+        // A file under the right name but with another architecture is refused.
+        let other = try ModelZoo.entry(named: "cnn-stride")
+        try ModelFile.save(try other.architecture.build(seed: 1), architecture: other.architecture, info: nil,
+                           to: first.appendingPathComponent("allconv.safetensors"))
+        XCTAssertThrowsError(try store.load("allconv")) { error in
+            XCTAssertTrue(error is WeightsMismatchError, "\(error)")
+        }
+    }
+}
