@@ -31,6 +31,8 @@ def run_glassbox(args):
     command = [binary, "bench-methods", "--out", args.out, "--mnist", args.mnist, "--steps", str(args.steps),
                "--samples", str(args.samples), "--noise", str(args.noise), "--batch-size", str(args.batch_size),
                "--repeats", str(args.repeats), "--train-steps", str(args.train_steps)]
+    if args.model:
+        command += ["--model", args.model]
     result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -174,6 +176,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--train-steps", type=int, default=0)
+    parser.add_argument("--model", help="a Glassbox model file of the chapter CNN to explain (e.g. a trained CNN-MAX-B)")
     args = parser.parse_args()
 
     summary = run_glassbox(args)

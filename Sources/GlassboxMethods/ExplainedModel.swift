@@ -22,6 +22,11 @@ public struct ExplainedModel {
             throw MethodError.unsupportedModel(
                 method: "explain", message: "the model's last layer should output [N, classes] logits, it outputs [N] + \(network.outputShape)")
         }
+        if let last = network.layers.last, last.kind == "softmax" || last.kind == "logsoftmax" {
+            throw MethodError.unsupportedModel(
+                method: "explain",
+                message: "the model ends with a \(last.kind) layer ('\(last.name)'); explain its logits instead (drop that layer) and choose output: .probability")
+        }
         guard batchSize >= 1 else {
             throw MethodError.invalidOption(method: "explain", message: "batch size must be at least 1, got \(batchSize)")
         }

@@ -38,9 +38,12 @@ struct BenchMethodsCommand: ParsableCommand {
     @Option(help: "Adam steps of training on MNIST before explaining (0 = Glorot-initialised weights).")
     var trainSteps: Int = 0
 
+    @Option(help: "A Glassbox model file (CNN-MAX-B or CNN-MAX-NB layout) to explain instead of a fresh network.")
+    var model: String?
+
     func run() throws {
         var rng = SeededRandom(seed: 2026)
-        let network = try Sequential(layers: [
+        let network = try model.map { try ModelFile.load(from: URL(fileURLWithPath: $0)).model } ?? Sequential(layers: [
             Conv2D(name: "conv1", inChannels: 1, outChannels: 32, kernel: (3, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
             ReLU(name: "relu1"), MaxPool2D(name: "pool1", window: (2, 2), stride: (2, 2), padding: .same),
             Conv2D(name: "conv2", inChannels: 32, outChannels: 64, kernel: (3, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
@@ -96,8 +99,7 @@ struct BenchMethodsCommand: ParsableCommand {
 
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let weights = SafetensorsFile(entries: network.parameters.map { .init(name: $0.name, tensor: $0.value) },
-                                      metadata: ["architecture": "CNN-MAX-B"])
+        let weights = SafetensorsFile(entries: try pytorchNamedParameters(network), metadata: ["architecture": "CNN-MAX-B"])
         try weights.write(to: directory.appendingPathComponent("weights.safetensors"))
         let maps = SafetensorsFile(entries: [
             .init(name: "images", tensor: images),
@@ -120,6 +122,27 @@ struct BenchMethodsCommand: ParsableCommand {
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
+    }
+
+    /// The parameters under the names of `methods_bench.py`'s PyTorch module (conv1…conv3, fc1,
+    /// logits), whatever the layers are called in the model; throws unless it is a 3-conv, 2-dense chain.
+    private func pytorchNamedParameters(_ network: Sequential) throws -> [SafetensorsFile.Entry] {
+        let convs = network.layers.compactMap { $0 as? Conv2D }
+        let denses = network.layers.compactMap { $0 as? Dense }
+        guard convs.count == 3, denses.count == 2, convs.allSatisfy({ $0.kernel == (3, 3) && $0.padding == .same }) else {
+            throw ValidationError("the benchmark needs the chapter CNN: three 3×3 SAME convolutions and two dense layers")
+        }
+        let zeroBias = { (n: Int) in Tensor(zeros: [n]) }
+        var entries: [SafetensorsFile.Entry] = []
+        for (i, conv) in convs.enumerated() {
+            entries.append(.init(name: "conv\(i + 1).weight", tensor: conv.weight.value))
+            entries.append(.init(name: "conv\(i + 1).bias", tensor: conv.bias?.value ?? zeroBias(conv.outChannels)))
+        }
+        for (dense, name) in zip(denses, ["fc1", "logits"]) {
+            entries.append(.init(name: "\(name).weight", tensor: dense.weight.value))
+            entries.append(.init(name: "\(name).bias", tensor: dense.bias?.value ?? zeroBias(dense.outputs)))
+        }
+        return entries
     }
 
     private func trainStepsUsed(_ train: LabelledImages?) -> Int { train == nil ? 0 : trainSteps }

@@ -121,6 +121,38 @@ final class PathAndNoiseTests: XCTestCase {
         XCTAssertThrowsError(try IntegratedGradients(model, baseline: .constant(.infinity)).attribute(x))
     }
 
+    func testIntegratedGradientsReportProgressAndStopWhenCancelled() throws {
+        let model = try ExplainedModel(try TestNetworks.dense(), batchSize: 16)
+        final class Events: @unchecked Sendable {
+            var list: [ProgressEvent] = []
+            let lock = NSLock()
+        }
+        let events = Events()
+        let monitor = WorkMonitor(progress: { event in events.lock.lock(); events.list.append(event); events.lock.unlock() })
+        _ = try IntegratedGradients(model, steps: 10).attribute(TestNetworks.randomInputs([5, 6], seed: 55), monitor: monitor)
+        XCTAssertEqual(events.list.map(\.completed), [16, 32, 48, 50])
+        XCTAssertTrue(events.list.allSatisfy { $0.total == 50 })
+        XCTAssertEqual(events.list.map(\.finished), [false, false, false, true])
+
+        let token = CancellationToken()
+        token.cancel()
+        XCTAssertThrowsError(try IntegratedGradients(model, steps: 10).attribute(Tensor(zeros: [2, 6]), targets: .class(0),
+                                                                                  monitor: WorkMonitor(cancellation: token))) {
+            XCTAssertTrue($0 is CancellationError)
+        }
+        XCTAssertThrowsError(try SmoothGrad(model).attribute(Tensor(zeros: [2, 6]), targets: .class(0),
+                                                              monitor: WorkMonitor(cancellation: token))) {
+            XCTAssertTrue($0 is CancellationError)
+        }
+    }
+
+    func testAModelEndingInSoftmaxIsRefused() throws {
+        var rng = SeededRandom(seed: 1)
+        let network = try Sequential(layers: [Dense(name: "logits", inputs: 3, outputs: 2, bias: true, rng: &rng),
+                                              Softmax(name: "softmax")], inputShape: [3])
+        XCTAssertThrowsError(try ExplainedModel(network)) { XCTAssertTrue("\($0)".contains(".probability"), "\($0)") }
+    }
+
     // MARK: SmoothGrad
 
     func testSmoothGradWithZeroNoiseEqualsTheGradient() throws {
