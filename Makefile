@@ -53,10 +53,10 @@ test: deps test-swift test-integration test-jupyter
 
 test-swift: system-deps
 	swift build --build-tests
-	swift test --skip-build --skip GlassboxIntegrationTests
+	swift test --skip-build --disable-swift-testing --skip GlassboxIntegrationTests
 
 test-integration: system-deps
-	swift test -c release -Xswiftc -enable-testing --filter GlassboxIntegrationTests
+	swift test -c release --disable-swift-testing --filter GlassboxIntegrationTests
 
 test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter
