@@ -6,5 +6,5 @@ struct GlassboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glassbox",
         abstract: "A Jupyter kernel for seeing why a neural network decides what it decides.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self])
+        subcommands: [TrainCommand.self, EvaluateCommand.self, BenchCommand.self])
 }
