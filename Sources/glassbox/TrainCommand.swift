@@ -140,7 +140,8 @@ final class TrainingProgressPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
     private var lineOpen = false
-    private var taskStart: Date?
+    /// When the current epoch started: construction time for the first, the previous epoch's end after.
+    private var taskStart: Date? = Date()
 
     var report: @Sendable (ProgressEvent) -> Void {
         { [self] event in self.handle(event) }
@@ -158,7 +159,7 @@ final class TrainingProgressPrinter: @unchecked Sendable {
             }
             let metrics = event.metrics.map { "\($0.name) " + String(format: "%.5f", $0.value) }.joined(separator: "  ")
             let seconds = taskStart.map { String(format: "  (%.1f s)", now.timeIntervalSince($0)) } ?? ""
-            taskStart = nil
+            taskStart = now
             emit("\(event.task)  \(metrics)\(seconds)")
             return
         }

@@ -19,6 +19,13 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.load("nonsense")) { error in XCTAssertTrue(error is UnknownModelError) }
     }
 
+    func testFindsTheBundledWeightsResource() {
+        let directories = ModelStore.bundledWeightsDirectories
+        XCTAssertFalse(directories.isEmpty, "the Weights resource of GlassboxModels was not found")
+        XCTAssertTrue(directories.contains { FileManager.default.fileExists(atPath: $0.appendingPathComponent("README.md").path) })
+        XCTAssertEqual(Array(ModelStore().searchDirectories.suffix(directories.count)), directories)
+    }
+
     func testFindsWeightsInSearchDirectoriesAndChecksTheArchitecture() throws {
         let first = try directory(), second = try directory()
         let entry = try ModelZoo.entry(named: "allconv")
