@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Directory holding the four MNIST IDX files (default: $GLASSBOX_DATA/mnist, then the user cache, then download).")
     var data: String?
 
-    @Option(help: "Where to write the model (default: NAME.safetensors in the current directory).")
+    @Option(help: "Where to write the model (default: NAME.safetensors in the user model cache, ~/.cache/glassbox/models, where the kernel's zoo loader finds it).")
     var out: String?
 
     @Flag(help: "Store the weights as float16 (half the size).")
@@ -82,7 +82,14 @@ struct TrainCommand: ParsableCommand {
             optimizer: recipe.optimizer.summary, centredBatches: recipe.centreBatches, trainingImages: train.count,
             finalTrainLoss: history.last?.loss, finalTrainAccuracy: history.last?.accuracy,
             testLoss: test.loss, testAccuracy: test.accuracy, date: ISO8601DateFormatter().string(from: Date()))
-        let url = URL(fileURLWithPath: out ?? "\(entry.name).safetensors")
+        let url: URL
+        if let out {
+            url = URL(fileURLWithPath: out)
+        } else {
+            let directory = ModelStore.userCacheDirectory()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            url = directory.appendingPathComponent("\(entry.name).safetensors")
+        }
         try ModelFile.save(model, architecture: entry.architecture, info: info, to: url, dtype: f16 ? .f16 : .f32)
         emit("wrote \(url.path)")
     }

@@ -34,6 +34,8 @@ final class ModelStoreTests: XCTestCase {
         let store = ModelStore(directories: [first], environment: ["GLASSBOX_MODELS": second.path, "XDG_CACHE_HOME": first.path],
                                includeBundled: false)
         XCTAssertEqual(store.searchDirectories.count, 3)
+        XCTAssertEqual(store.searchDirectories[2], ModelStore.userCacheDirectory(environment: ["XDG_CACHE_HOME": first.path]))
+        XCTAssertEqual(ModelStore.userCacheDirectory(environment: ["XDG_CACHE_HOME": "/x"]).path, "/x/glassbox/models")
         let loaded = try ModelZoo.load("chapter-3.3", store: store)
         XCTAssertEqual(loaded.model.parameters.map(\.value), model.parameters.map(\.value))
 
