@@ -39,6 +39,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Store the weights as float16 (half the size).")
     var f16 = false
 
+    @Option(help: "For gan-g / gan-d: the trained mlp-a model file whose 100-unit code the generator inverts (default: mlp-a from the model store).")
+    var classifier: String?
+
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
@@ -48,12 +51,13 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let entry: ZooEntry
         do { entry = try ModelZoo.entry(named: name) } catch { throw ValidationError("\(error)") }
-        guard entry.recipe.objective == .classifier else {
-            throw CommandFailure("\(entry.name) is part of the chapter-1.3 GAN and is trained adversarially, not by `glassbox train`")
-        }
         var recipe = entry.recipe
         if let epochs { recipe.epochs = epochs }
         if let batchSize { recipe.batchSize = batchSize }
+        if recipe.objective == .adversarial {
+            try trainGAN(recipe: recipe)
+            return
+        }
 
         let sets = try TrainingDataSets.load(recipe.dataset, directory: data)
         var train = sets.train
@@ -82,16 +86,59 @@ struct TrainCommand: ParsableCommand {
             optimizer: recipe.optimizer.summary, centredBatches: recipe.centreBatches, trainingImages: train.count,
             finalTrainLoss: history.last?.loss, finalTrainAccuracy: history.last?.accuracy,
             testLoss: test.loss, testAccuracy: test.accuracy, date: ISO8601DateFormatter().string(from: Date()))
-        let url: URL
-        if let out {
-            url = URL(fileURLWithPath: out)
-        } else {
-            let directory = ModelStore.userCacheDirectory()
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            url = directory.appendingPathComponent("\(entry.name).safetensors")
-        }
+        let url = try outputURL(for: entry.name)
         try ModelFile.save(model, architecture: entry.architecture, info: info, to: url, dtype: f16 ? .f16 : .f32)
         emit("wrote \(url.path)")
+    }
+}
+
+extension TrainCommand {
+    /// `--out`, or NAME.safetensors in the user model cache (created if needed).
+    func outputURL(for name: String) throws -> URL {
+        if let out { return URL(fileURLWithPath: out) }
+        let directory = ModelStore.userCacheDirectory()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("\(name).safetensors")
+    }
+
+    /// Chapter 1.3: trains gan-g and gan-d together against a frozen mlp-a and writes both files
+    /// (`--out` names the file of the model asked for; the other goes beside it).
+    func trainGAN(recipe: TrainingRecipe) throws {
+        let classifierModel: LoadedModel
+        if let classifier {
+            classifierModel = try ModelFile.load(from: URL(fileURLWithPath: classifier))
+        } else {
+            classifierModel = try ModelStore().load("mlp-a")
+        }
+        let generatorEntry = try ModelZoo.entry(named: "gan-g"), discriminatorEntry = try ModelZoo.entry(named: "gan-d")
+        let trainer = try GANTrainer(generator: try generatorEntry.architecture.build(seed: seed),
+                                     discriminator: try discriminatorEntry.architecture.build(seed: seed &+ 1),
+                                     classifier: classifierModel.model, codeLayer: "relu2", seed: seed)
+        var train = try TrainingDataSets.load(.mnist, directory: data).train
+        if let limit, limit < train.count { train = try train[0..<limit] }
+        emit("training gan-g and gan-d against \(classifierModel.architecture.name)'s relu2 code on \(train.count) images: "
+             + "\(recipe.epochs) epochs, batch \(recipe.batchSize), two \(recipe.optimizer.summary)")
+        let printer = TrainingProgressPrinter()
+        let interrupt = InterruptHandler()
+        do {
+            try trainer.train(on: train, epochs: recipe.epochs, batchSize: recipe.batchSize,
+                              monitor: WorkMonitor(cancellation: interrupt.token, progress: printer.report))
+        } catch is CancellationError {
+            printer.finishLine()
+            throw CommandFailure("interrupted after \(trainer.epochsCompleted) complete epochs; nothing written")
+        }
+        let info = TrainingInfo(dataset: "mnist", epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed,
+                                optimizer: recipe.optimizer.summary, centredBatches: false, trainingImages: train.count,
+                                date: ISO8601DateFormatter().string(from: Date()))
+        let asked = try ModelZoo.entry(named: name).name
+        let askedURL = try outputURL(for: asked)
+        let otherName = asked == "gan-g" ? "gan-d" : "gan-g"
+        let otherURL = askedURL.deletingLastPathComponent().appendingPathComponent("\(otherName).safetensors")
+        for (entry, model) in [(generatorEntry, trainer.generator), (discriminatorEntry, trainer.discriminator)] {
+            let url = entry.name == asked ? askedURL : otherURL
+            try ModelFile.save(model, architecture: entry.architecture, info: info, to: url, dtype: f16 ? .f16 : .f32)
+            emit("wrote \(url.path)")
+        }
     }
 }
 
