@@ -100,3 +100,18 @@ final class GANTrainerTests: XCTestCase {
         XCTAssertThrowsError(try GANTrainer(generator: generator, discriminator: discriminator, classifier: classifier, codeLayer: "relu1"))
     }
 }
+
+final class TrainingBadInputTests: XCTestCase {
+    func testWrongSizedBatchesThrowInsteadOfTrapping() throws {
+        let model = try ModelZoo.entry(named: "mlp-a").architecture.build(seed: 1)
+        let trainer = Trainer(model: model)
+        let small = try LabelledImages(images: Tensor(zeros: [2, 1, 5, 5]), labels: [0, 1])
+        XCTAssertThrowsError(try trainer.step(small))
+        let gan = try GANTrainer(generator: try ModelZoo.entry(named: "gan-g").architecture.build(seed: 2),
+                                 discriminator: try ModelZoo.entry(named: "gan-d").architecture.build(seed: 3),
+                                 classifier: model)
+        XCTAssertThrowsError(try gan.step(Tensor(zeros: [2, 1, 5, 5])))
+        XCTAssertThrowsError(try gan.codes(for: Tensor(zeros: [3, 7])))
+        XCTAssertThrowsError(try gan.accumulateDiscriminatorGradient(real: Tensor(zeros: [2, 1, 28, 28]), fake: Tensor(zeros: [3, 1, 28, 28])))
+    }
+}

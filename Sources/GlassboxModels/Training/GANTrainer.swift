@@ -61,8 +61,8 @@ public final class GANTrainer {
 
     /// The classifier's code E(x) for a batch of images, `[N] + generator.inputShape`.
     public func codes(for images: Tensor) throws -> Tensor {
-        let record = try classifier.forwardRecording(reshaped(images, to: classifier.inputShape), training: false)
-        return try codeOutput(record).reshaped([images.shape[0]] + generator.inputShape)
+        let record = try classifier.forwardRecording(try reshaped(images, to: classifier.inputShape), training: false)
+        return try reshaped(try codeOutput(record), to: generator.inputShape)
     }
 
     private func codeOutput(_ record: ForwardRecord) throws -> Tensor {
@@ -72,16 +72,22 @@ public final class GANTrainer {
         return step.output
     }
 
-    private func reshaped(_ x: Tensor, to shape: [Int]) -> Tensor {
-        x.reshaped([x.shape[0]] + shape)
+    private func reshaped(_ x: Tensor, to shape: [Int]) throws -> Tensor {
+        guard let n = x.shape.first, n > 0, x.count == n * shape.reduce(1, *) else {
+            throw MismatchError(description: "a batch of shape \(x.shape) does not hold examples of shape \(shape)")
+        }
+        return x.reshaped([n] + shape)
     }
 
     /// L_D and its gradient with respect to the discriminator's parameters (accumulated into them).
     @discardableResult
     public func accumulateDiscriminatorGradient(real: Tensor, fake: Tensor) throws -> Float {
-        let n = real.shape[0]
-        let realRecord = try discriminator.forwardRecording(reshaped(real, to: discriminator.inputShape), training: true)
-        let fakeRecord = try discriminator.forwardRecording(reshaped(fake, to: discriminator.inputShape), training: true)
+        let n = real.shape.first ?? 0
+        guard fake.shape == real.shape else {
+            throw MismatchError(description: "real images \(real.shape) and generated images \(fake.shape) differ in shape")
+        }
+        let realRecord = try discriminator.forwardRecording(try reshaped(real, to: discriminator.inputShape), training: true)
+        let fakeRecord = try discriminator.forwardRecording(try reshaped(fake, to: discriminator.inputShape), training: true)
         let pReal = realRecord.steps.last!.output, pFake = fakeRecord.steps.last!.output
         var loss = 0.0
         var gReal = [Float](repeating: 0, count: n), gFake = [Float](repeating: 0, count: n)
@@ -100,11 +106,14 @@ public final class GANTrainer {
     /// parameters (accumulated into them). The discriminator and classifier are not changed.
     @discardableResult
     public func accumulateGeneratorGradient(images x: Tensor, codes: Tensor) throws -> Float {
-        let n = x.shape[0]
-        let generated = try generator.forwardRecording(reshaped(codes, to: generator.inputShape), training: true)
+        let n = x.shape.first ?? 0
+        guard codes.shape.first == n, x.count == n * classifier.inputShape.reduce(1, *) else {
+            throw MismatchError(description: "\(x.shape) images and \(codes.shape) codes do not pair up")
+        }
+        let generated = try generator.forwardRecording(try reshaped(codes, to: generator.inputShape), training: true)
         let fake = generated.steps.last!.output
         // Adversarial term, back to the generated images through D (D's parameters untouched).
-        let dRecord = try discriminator.forwardRecording(reshaped(fake, to: discriminator.inputShape), training: true)
+        let dRecord = try discriminator.forwardRecording(try reshaped(fake, to: discriminator.inputShape), training: true)
         let p = dRecord.steps.last!.output
         var loss = 0.0
         var gp = [Float](repeating: 0, count: n)
@@ -124,7 +133,7 @@ public final class GANTrainer {
             }
         }
         // Feature term ½Σ‖E(x̂) − e‖², back through the frozen classifier's code layers.
-        let eRecord = try classifier.forwardRecording(reshaped(fake, to: classifier.inputShape), training: false)
+        let eRecord = try classifier.forwardRecording(try reshaped(fake, to: classifier.inputShape), training: false)
         let code = try codeOutput(eRecord)
         var gCode = [Float](repeating: 0, count: code.count)
         for i in 0..<code.count {
