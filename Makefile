@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/glassbox
 DEBUG_BIN := .build/debug/glassbox
 KERNEL_NAME := glassbox
+# One release configuration for the binary and the release-mode tests, so that they share one build
+# (test targets use @testable imports, which need -enable-testing).
+RELEASE := -c release -Xswiftc -enable-testing
 # Where the MNIST files are looked for first (see docs/data.md); the checkout's sibling shared/ folder
 # when it exists.
 export GLASSBOX_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
@@ -31,7 +34,7 @@ $(VENV)/.installed: requirements.txt
 
 ## Build -----------------------------------------------------------------------------------------
 build: system-deps
-	swift build -c release --product glassbox
+	swift build $(RELEASE) --product glassbox
 
 build-debug: system-deps
 	swift build --product glassbox
@@ -56,7 +59,7 @@ test-swift: system-deps
 	swift test --skip-build --disable-swift-testing --skip GlassboxIntegrationTests
 
 test-integration: system-deps
-	swift test -c release --disable-swift-testing --filter GlassboxIntegrationTests
+	swift test $(RELEASE) --disable-swift-testing --filter GlassboxIntegrationTests
 
 test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter

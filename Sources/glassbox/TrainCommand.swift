@@ -33,11 +33,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Directory holding the four MNIST IDX files (default: $GLASSBOX_DATA/mnist, then the user cache, then download).")
     var data: String?
 
-    @Option(help: "Where to write the model (default: NAME.safetensors in the current directory).")
+    @Option(help: "Where to write the model (default: NAME.safetensors in the user model cache, ~/.cache/glassbox/models, where the kernel's zoo loader finds it).")
     var out: String?
 
     @Flag(help: "Store the weights as float16 (half the size).")
     var f16 = false
+
+    @Option(help: "For gan-g / gan-d: the trained mlp-a model file whose 100-unit code the generator inverts (default: mlp-a from the model store).")
+    var classifier: String?
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -48,12 +51,13 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let entry: ZooEntry
         do { entry = try ModelZoo.entry(named: name) } catch { throw ValidationError("\(error)") }
-        guard entry.recipe.objective == .classifier else {
-            throw CommandFailure("\(entry.name) is part of the chapter-1.3 GAN and is trained adversarially, not by `glassbox train`")
-        }
         var recipe = entry.recipe
         if let epochs { recipe.epochs = epochs }
         if let batchSize { recipe.batchSize = batchSize }
+        if recipe.objective == .adversarial {
+            try trainGAN(recipe: recipe)
+            return
+        }
 
         let sets = try TrainingDataSets.load(recipe.dataset, directory: data)
         var train = sets.train
@@ -82,9 +86,59 @@ struct TrainCommand: ParsableCommand {
             optimizer: recipe.optimizer.summary, centredBatches: recipe.centreBatches, trainingImages: train.count,
             finalTrainLoss: history.last?.loss, finalTrainAccuracy: history.last?.accuracy,
             testLoss: test.loss, testAccuracy: test.accuracy, date: ISO8601DateFormatter().string(from: Date()))
-        let url = URL(fileURLWithPath: out ?? "\(entry.name).safetensors")
+        let url = try outputURL(for: entry.name)
         try ModelFile.save(model, architecture: entry.architecture, info: info, to: url, dtype: f16 ? .f16 : .f32)
         emit("wrote \(url.path)")
+    }
+}
+
+extension TrainCommand {
+    /// `--out`, or NAME.safetensors in the user model cache (created if needed).
+    func outputURL(for name: String) throws -> URL {
+        if let out { return URL(fileURLWithPath: out) }
+        let directory = ModelStore.userCacheDirectory()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("\(name).safetensors")
+    }
+
+    /// Chapter 1.3: trains gan-g and gan-d together against a frozen mlp-a and writes both files
+    /// (`--out` names the file of the model asked for; the other goes beside it).
+    func trainGAN(recipe: TrainingRecipe) throws {
+        let classifierModel: LoadedModel
+        if let classifier {
+            classifierModel = try ModelFile.load(from: URL(fileURLWithPath: classifier))
+        } else {
+            classifierModel = try ModelStore().load("mlp-a")
+        }
+        let generatorEntry = try ModelZoo.entry(named: "gan-g"), discriminatorEntry = try ModelZoo.entry(named: "gan-d")
+        let trainer = try GANTrainer(generator: try generatorEntry.architecture.build(seed: seed),
+                                     discriminator: try discriminatorEntry.architecture.build(seed: seed &+ 1),
+                                     classifier: classifierModel.model, codeLayer: "relu2", seed: seed)
+        var train = try TrainingDataSets.load(.mnist, directory: data).train
+        if let limit, limit < train.count { train = try train[0..<limit] }
+        emit("training gan-g and gan-d against \(classifierModel.architecture.name)'s relu2 code on \(train.count) images: "
+             + "\(recipe.epochs) epochs, batch \(recipe.batchSize), two \(recipe.optimizer.summary)")
+        let printer = TrainingProgressPrinter()
+        let interrupt = InterruptHandler()
+        do {
+            try trainer.train(on: train, epochs: recipe.epochs, batchSize: recipe.batchSize,
+                              monitor: WorkMonitor(cancellation: interrupt.token, progress: printer.report))
+        } catch is CancellationError {
+            printer.finishLine()
+            throw CommandFailure("interrupted after \(trainer.epochsCompleted) complete epochs; nothing written")
+        }
+        let info = TrainingInfo(dataset: "mnist", epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed,
+                                optimizer: recipe.optimizer.summary, centredBatches: false, trainingImages: train.count,
+                                date: ISO8601DateFormatter().string(from: Date()))
+        let asked = try ModelZoo.entry(named: name).name
+        let askedURL = try outputURL(for: asked)
+        let otherName = asked == "gan-g" ? "gan-d" : "gan-g"
+        let otherURL = askedURL.deletingLastPathComponent().appendingPathComponent("\(otherName).safetensors")
+        for (entry, model) in [(generatorEntry, trainer.generator), (discriminatorEntry, trainer.discriminator)] {
+            let url = entry.name == asked ? askedURL : otherURL
+            try ModelFile.save(model, architecture: entry.architecture, info: info, to: url, dtype: f16 ? .f16 : .f32)
+            emit("wrote \(url.path)")
+        }
     }
 }
 
@@ -140,7 +194,8 @@ final class TrainingProgressPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
     private var lineOpen = false
-    private var taskStart: Date?
+    /// When the current epoch started: construction time for the first, the previous epoch's end after.
+    private var taskStart: Date? = Date()
 
     var report: @Sendable (ProgressEvent) -> Void {
         { [self] event in self.handle(event) }
@@ -158,7 +213,7 @@ final class TrainingProgressPrinter: @unchecked Sendable {
             }
             let metrics = event.metrics.map { "\($0.name) " + String(format: "%.5f", $0.value) }.joined(separator: "  ")
             let seconds = taskStart.map { String(format: "  (%.1f s)", now.timeIntervalSince($0)) } ?? ""
-            taskStart = nil
+            taskStart = now
             emit("\(event.task)  \(metrics)\(seconds)")
             return
         }

@@ -19,6 +19,13 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.load("nonsense")) { error in XCTAssertTrue(error is UnknownModelError) }
     }
 
+    func testFindsTheBundledWeightsResource() {
+        let directories = ModelStore.bundledWeightsDirectories
+        XCTAssertFalse(directories.isEmpty, "the Weights resource of GlassboxModels was not found")
+        XCTAssertTrue(directories.contains { FileManager.default.fileExists(atPath: $0.appendingPathComponent("README.md").path) })
+        XCTAssertEqual(Array(ModelStore().searchDirectories.suffix(directories.count)), directories)
+    }
+
     func testFindsWeightsInSearchDirectoriesAndChecksTheArchitecture() throws {
         let first = try directory(), second = try directory()
         let entry = try ModelZoo.entry(named: "allconv")
@@ -27,6 +34,8 @@ final class ModelStoreTests: XCTestCase {
         let store = ModelStore(directories: [first], environment: ["GLASSBOX_MODELS": second.path, "XDG_CACHE_HOME": first.path],
                                includeBundled: false)
         XCTAssertEqual(store.searchDirectories.count, 3)
+        XCTAssertEqual(store.searchDirectories[2], ModelStore.userCacheDirectory(environment: ["XDG_CACHE_HOME": first.path]))
+        XCTAssertEqual(ModelStore.userCacheDirectory(environment: ["XDG_CACHE_HOME": "/x"]).path, "/x/glassbox/models")
         let loaded = try ModelZoo.load("chapter-3.3", store: store)
         XCTAssertEqual(loaded.model.parameters.map(\.value), model.parameters.map(\.value))
 

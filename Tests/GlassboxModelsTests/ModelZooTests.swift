@@ -67,3 +67,13 @@ final class ModelZooTests: XCTestCase {
         XCTAssertThrowsError(try duplicate.layerOutputShapes())
     }
 }
+
+final class ArchitectureCostTests: XCTestCase {
+    func testForwardMultiplyAccumulatesByHand() throws {
+        // MLP-A: 784·512 + 512·100 + 100·10.
+        XCTAssertEqual(try ModelZoo.entry(named: "mlp-a").architecture.forwardMultiplyAccumulates(), 784 * 512 + 512 * 100 + 100 * 10)
+        // CNN-MAX-B: conv1 28²·32·1·9, conv2 14²·64·32·9, conv3 7²·128·64·9, fc1 2048·625, logits 625·10.
+        let expected = 784 * 32 * 9 + 196 * 64 * 32 * 9 + 49 * 128 * 64 * 9 + 2048 * 625 + 6250
+        XCTAssertEqual(try ModelZoo.entry(named: "cnn-max-b").architecture.forwardMultiplyAccumulates(), expected)
+    }
+}

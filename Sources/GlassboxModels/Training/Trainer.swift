@@ -119,6 +119,9 @@ public final class Trainer {
 
     /// One optimiser step on one batch; returns the batch loss and the number correct.
     public func step(_ batch: LabelledImages) throws -> (loss: Float, correct: Int) {
+        guard batch.pixelsPerImage == model.inputShape.reduce(1, *) else {
+            throw DataMismatch(description: "the model takes inputs of shape \(model.inputShape), the batch has \(batch.height)×\(batch.width) images")
+        }
         var images = batch.images
         if configuration.centreBatches { images = Self.centred(images) }
         images = images.reshaped([batch.count] + model.inputShape)

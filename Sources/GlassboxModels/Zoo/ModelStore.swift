@@ -32,13 +32,18 @@ public struct ModelStore: Sendable {
         if let models = environment["GLASSBOX_MODELS"], !models.isEmpty {
             places.append(URL(fileURLWithPath: models, isDirectory: true))
         }
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            places.append(URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("glassbox/models", isDirectory: true))
-        } else {
-            places.append(FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/glassbox/models", isDirectory: true))
-        }
+        places.append(Self.userCacheDirectory(environment: environment))
         if includeBundled { places += Self.bundledWeightsDirectories }
         searchDirectories = places
+    }
+
+    /// The per-user directory `glassbox train` writes to by default:
+    /// `$XDG_CACHE_HOME/glassbox/models`, or `~/.cache/glassbox/models`.
+    public static func userCacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("glassbox/models", isDirectory: true)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/glassbox/models", isDirectory: true)
     }
 
     /// Where SwiftPM puts this module's resources (`Glassbox_GlassboxModels.resources/Weights`),
