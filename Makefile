@@ -14,7 +14,7 @@ RELEASE := -c release -Xswiftc -enable-testing
 export GLASSBOX_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
 
 .PHONY: all deps system-deps venv build build-debug install-kernel notebooks lab test test-swift \
-        test-integration test-jupyter bench clean
+        test-integration test-jupyter bench docs-figures clean
 
 all: build
 
@@ -64,9 +64,22 @@ test-integration: system-deps
 test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter
 
-## Benchmarks (not tests) ------------------------------------------------------------------------
+## Benchmarks (not tests): ratios against peers measured in the same run --------------------------
+# ipykernel is installed for the kernel comparison; PyTorch and Captum are compared when they are
+# importable from .venv (install them there yourself: they are large).
 bench: build venv
-	@for f in bench/*.mk; do [ -e "$$f" ] && $(MAKE) --no-print-directory -f "$$f" bench-run || true; done
+	$(PY) -m pip install --quiet ipykernel
+	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) bench/kernel_bench.py
+	SKIP_BUILD=1 PYTHON=$(abspath $(PY)) bench/train_bench
+	$(PY) bench/methods_bench.py --glassbox $(abspath $(RELEASE_BIN))
+
+## Figures of the documentation ------------------------------------------------------------------
+docs-figures: build
+	rm -rf out/docs-figures
+	$(RELEASE_BIN) run docs/methods/figures.gbx --output out/docs-figures
+	i=0; for name in sensitivity-analysis saliency gradient-times-input deconvnet guided-backprop \
+	    integrated-gradients smoothgrad class-prototype; do i=$$((i+1)); \
+	    cp out/docs-figures/figure-$$(printf %03d $$i).png docs/methods/figures/$$name.png; done
 
 clean:
 	rm -rf .build $(VENV)
