@@ -1,0 +1,56 @@
+import Foundation
+import GlassboxData
+import GlassboxEngine
+import GlassboxModels
+import XCTest
+
+/// Every weights file bundled in `Sources/GlassboxModels/Weights/` is a trained zoo model whose MNIST
+/// test accuracy matches what the reference chapter reports (within one percentage point: the
+/// reference's numbers are single unseeded runs), and the package resource serves the same file.
+final class BundledWeightsTests: XCTestCase {
+    /// Test accuracies the reference chapters print, by zoo name (the lower one where two chapters
+    /// train the same architecture separately).
+    static let referenceAccuracy: [String: Double] = [
+        "mlp-a": 0.9800, "cnn-do": 0.9892, "mlp-nb": 0.9799, "mlp-b": 0.9793, "cnn-max-nb": 0.9917,
+        "cnn-max-b": 0.9801, "cnn-avg-nb": 0.9926, "cnn-stride": 0.9911, "cnn-stride-c": 0.9835,
+        "allconv": 0.9865,
+    ]
+
+    private static var checkout: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    private static func loadMNIST() throws -> MNIST {
+        let shared = checkout.deletingLastPathComponent().appendingPathComponent("shared/data/mnist", isDirectory: true)
+        let explicit = FileManager.default.fileExists(atPath: shared.path) ? shared : nil
+        return try MNIST.load(locator: MNISTLocator(explicitDirectory: explicit, downloader: nil))
+    }
+
+    func testBundledModelsReachTheReferenceAccuracy() throws {
+        let folder = Self.checkout.appendingPathComponent("Sources/GlassboxModels/Weights", isDirectory: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".safetensors") }.sorted()
+        guard !files.isEmpty else {
+            throw XCTSkip("no weights are bundled yet in \(folder.path)")
+        }
+        let mnist = try Self.loadMNIST()
+        let store = ModelStore(environment: [:])
+        for file in files {
+            let name = String(file.dropLast(".safetensors".count))
+            let entry = try ModelZoo.entry(named: name)
+            XCTAssertEqual(entry.name, name, "bundled file \(file) is not named after its zoo entry")
+            let loaded = try ModelFile.load(from: folder.appendingPathComponent(file))
+            XCTAssertEqual(loaded.architecture.layers, entry.architecture.layers, "\(file) holds another architecture")
+            // The package resource is the same file.
+            let served = try store.load(name)
+            XCTAssertEqual(served.model.parameters.map(\.value), loaded.model.parameters.map(\.value), "\(name): resource differs")
+            guard let reference = Self.referenceAccuracy[name] else {
+                XCTFail("no reference accuracy recorded for bundled model \(name)")
+                continue
+            }
+            let evaluation = try Trainer.evaluate(loaded.model, on: mnist.test)
+            print("bundled \(name): test accuracy \(evaluation.accuracy) (reference \(reference))")
+            XCTAssertGreaterThanOrEqual(evaluation.accuracy, reference - 0.01, "\(name): test accuracy")
+        }
+    }
+}
