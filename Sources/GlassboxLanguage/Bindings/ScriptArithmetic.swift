@@ -48,37 +48,15 @@ extension ScriptArithmetic {
     }
 }
 
-/// Element-wise kernels for `ScriptArithmetic`.
+/// Element-wise kernels for `ScriptArithmetic`: the arithmetic operators of `Operators` (comparisons
+/// of rich values stay whole-value comparisons).
 enum ScriptArithmeticOperators {
     static func function(_ op: String) -> ((Float, Float) -> Float)? {
-        switch op {
-        case "+": return { $0 + $1 }
-        case "-": return { $0 - $1 }
-        case "*": return { $0 * $1 }
-        case "/": return { $0 / $1 }
-        default: return nil
-        }
+        guard ["+", "-", "*", "/"].contains(op), let f = Operators.tensorFunction(op) else { return nil }
+        return f
     }
 
-    static func map(_ t: Tensor, _ f: (Float) -> Float) -> Tensor {
-        var out = [Float](repeating: 0, count: t.count)
-        t.scalars.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count { dst[i] = f(src[i]) }
-            }
-        }
-        return Tensor(shape: t.shape, scalars: out)
-    }
+    static func map(_ t: Tensor, _ f: (Float) -> Float) -> Tensor { Operators.map(t, f) }
 
-    static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        var out = [Float](repeating: 0, count: a.count)
-        a.scalars.withUnsafeBufferPointer { x in
-            b.scalars.withUnsafeBufferPointer { y in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<x.count { dst[i] = f(x[i], y[i]) }
-                }
-            }
-        }
-        return Tensor(shape: a.shape, scalars: out)
-    }
+    static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor { Operators.zip(a, b, f) }
 }
