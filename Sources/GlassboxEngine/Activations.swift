@@ -6,12 +6,59 @@ import Darwin
 
 /// Point-wise activations, softmax over the last axis, and their backward passes.
 public enum Activations {
-    /// max(x, 0).
-    public static func relu(_ x: Tensor) -> Tensor { x.map { $0 > 0 ? $0 : 0 } }
+    /// max(x, 0) (NaN and −0 give 0).
+    public static func relu(_ x: Tensor) -> Tensor {
+        let count = x.count
+        if count == 0 { return x }
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+            x.scalars.withUnsafeBufferPointer { px in
+                let src = UnsafeRawPointer(px.baseAddress!), dst = UnsafeMutableRawPointer(po.baseAddress!)
+                var i = 0
+                while i + 8 <= count {
+                    let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    dst.storeBytes(of: SIMD8<Float>.zero.replacing(with: v, where: v .> 0), toByteOffset: i * 4,
+                                   as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < count {
+                    po[i] = px[i] > 0 ? px[i] : 0
+                    i += 1
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: x.shape, scalars: out)
+    }
 
     /// Gradient of ReLU: g where the input was positive, 0 elsewhere.
     public static func reluBackward(input: Tensor, gradient: Tensor) throws -> Tensor {
-        try input.zipMap(gradient, operation: "ReLU backward") { x, g in x > 0 ? g : 0 }
+        guard input.shape == gradient.shape else {
+            throw EngineError.shapeMismatch(operation: "ReLU backward", expected: "\(input.shape)", got: gradient.shape)
+        }
+        let count = input.count
+        if count == 0 { return gradient }
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+            input.scalars.withUnsafeBufferPointer { px in
+                gradient.scalars.withUnsafeBufferPointer { pg in
+                    let xs = UnsafeRawPointer(px.baseAddress!), gs = UnsafeRawPointer(pg.baseAddress!)
+                    let dst = UnsafeMutableRawPointer(po.baseAddress!)
+                    var i = 0
+                    while i + 8 <= count {
+                        let v = xs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        let g = gs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        dst.storeBytes(of: SIMD8<Float>.zero.replacing(with: g, where: v .> 0), toByteOffset: i * 4,
+                                       as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < count {
+                        po[i] = px[i] > 0 ? pg[i] : 0
+                        i += 1
+                    }
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: input.shape, scalars: out)
     }
 
     /// 1 / (1 + e^(−x)), computed without overflow for large |x|.

@@ -1,0 +1,77 @@
+import XCTest
+@testable import GlassboxEngine
+
+/// The fast paths (SIMD ReLU, 2×2/2 max pooling, batched convolution) against the reference loops.
+final class FastPathTests: XCTestCase {
+    /// Values on a coarse grid so that ties (and exact zeros) are common.
+    func tiedTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+        randomTensor(shape, seed: seed, low: -3, high: 3).map { ($0 * 2).rounded() / 2 }
+    }
+
+    func testReLUEqualsScalarRuleIncludingTailNaNAndSignedZero() throws {
+        for count in [0, 1, 7, 8, 9, 29] {
+            var x = randomTensor([count], seed: UInt64(count + 1))
+            if count > 3 {
+                x.scalars[0] = .nan
+                x.scalars[1] = -0.0
+                x.scalars[2] = 0
+                x.scalars[count - 1] = .nan
+            }
+            let g = randomTensor([count], seed: UInt64(count + 100))
+            let y = Activations.relu(x)
+            XCTAssertEqual(y.shape, x.shape)
+            for i in 0..<count {
+                let expected: Float = x.scalars[i] > 0 ? x.scalars[i] : 0
+                XCTAssertEqual(y.scalars[i].bitPattern, expected.bitPattern, "relu at \(i) of \(count)")
+            }
+            let d = try Activations.reluBackward(input: x, gradient: g)
+            for i in 0..<count {
+                XCTAssertEqual(d.scalars[i], x.scalars[i] > 0 ? g.scalars[i] : 0, "relu backward at \(i) of \(count)")
+            }
+        }
+        XCTAssertEqual(Activations.relu(Tensor(shape: [2, 2], scalars: [-1, 2, 0, 3])).scalars, [0, 2, 0, 3])
+        XCTAssertThrowsError(try Activations.reluBackward(input: Tensor(zeros: [3]), gradient: Tensor(zeros: [4])))
+    }
+
+    func testPairwiseMaxPoolEqualsGeneralLoop() throws {
+        for (h, w) in [(28, 28), (7, 7), (14, 9), (1, 1), (2, 5), (3, 2)] {
+            for padding in [Padding.same, .valid] where padding == .same || (h >= 2 && w >= 2) {
+                var x = tiedTensor([3, 2, h, w], seed: UInt64(h * 31 + w))
+                x.scalars[0] = .nan
+                x.scalars[x.count - 1] = -.infinity
+                let g = try Pooling2D.geometry(input: x.shape, window: (2, 2), stride: (2, 2), padding: padding, operation: "t")
+                XCTAssertTrue(Pooling2D.isPairwise(g))
+                let fast = try Pooling2D.maxForward(x, window: (2, 2), stride: (2, 2), padding: padding)
+                let reference = Pooling2D.maxForwardReference(x, g)
+                XCTAssertEqual(fast.shape, reference.shape)
+                XCTAssertEqual(fast.scalars.map(\.bitPattern), reference.scalars.map(\.bitPattern), "\(h)×\(w) \(padding)")
+                let gy = randomTensor(fast.shape, seed: 9)
+                let dFast = try Pooling2D.maxBackward(input: x, outputGradient: gy, window: (2, 2), stride: (2, 2),
+                                                      padding: padding)
+                let dReference = Pooling2D.maxBackwardReference(input: x, outputGradient: gy, g)
+                XCTAssertEqual(dFast.scalars, dReference.scalars, "backward \(h)×\(w) \(padding)")
+            }
+        }
+    }
+
+    func testPairwiseMaxPoolTiesGoToFirstCell() throws {
+        let x = Tensor(shape: [1, 1, 2, 2], scalars: [5, 5, 5, 5])
+        let d = try Pooling2D.maxBackward(input: x, outputGradient: Tensor(shape: [1, 1, 1, 1], scalars: [2]),
+                                          window: (2, 2), stride: (2, 2), padding: .valid)
+        XCTAssertEqual(d.scalars, [2, 0, 0, 0])
+        let y = Tensor(shape: [1, 1, 2, 2], scalars: [1, 3, 3, 2])
+        let e = try Pooling2D.maxBackward(input: y, outputGradient: Tensor(shape: [1, 1, 1, 1], scalars: [7]),
+                                          window: (2, 2), stride: (2, 2), padding: .valid)
+        XCTAssertEqual(e.scalars, [0, 7, 0, 0])
+    }
+
+    func testHeapPolicyIsInForceOnGlibc() {
+        _ = Tensor(zeros: [1])
+        #if canImport(Glibc)
+        XCTAssertTrue(HeapPolicy.isApplied, "mallopt refused the thresholds")
+        XCTAssertTrue(HeapPolicy.apply())
+        #else
+        XCTAssertFalse(HeapPolicy.isApplied)
+        #endif
+    }
+}

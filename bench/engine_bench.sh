@@ -1,0 +1,13 @@
+#!/bin/sh
+# Builds bench/engine_bench.swift against GlassboxEngine and the GlassboxModels layers in -O
+# (standalone swiftc, so swift-crypto is not needed) and runs it. Arguments: model names
+# (default: cnn-max-b cnn-do allconv cnn-stride mlp-a). OPENBLAS_NUM_THREADS is honoured.
+set -e
+cd "$(dirname "$0")/.."
+out=.build/engine-bench
+mkdir -p "$out"
+swiftc -O -wmo -parse-as-library -module-name GlassboxEngine -emit-module -emit-module-path "$out/GlassboxEngine.swiftmodule" \
+    -emit-library -static -o "$out/libGlassboxEngine.a" -I Sources/COpenBLAS Sources/GlassboxEngine/*.swift
+swiftc -O -wmo -module-name EngineBench -parse-as-library -I "$out" -I Sources/COpenBLAS -L "$out" -lGlassboxEngine -lopenblas \
+    -o "$out/engine_bench" bench/engine_bench.swift Sources/GlassboxModels/Layers/*.swift Sources/GlassboxModels/Parameter.swift
+exec "$out/engine_bench" "$@"

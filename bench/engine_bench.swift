@@ -1,0 +1,164 @@
+// Engine benchmark: per-layer forward/backward timings and images/second of one training step
+// (forward + softmax cross-entropy gradient + backward with parameter gradients, batch 100) for
+// the zoo networks CNN-MAX-B, CNN-DO, ALLCONV, CNN-STRIDE and MLP-A, plus a single large sgemm
+// rate for comparison. Built by bench/engine_bench.sh from the Engine and Layers sources only
+// (no swift-crypto), in -O. Times are medians of `repeats` runs; nothing is asserted.
+import COpenBLAS
+import Foundation
+import GlassboxEngine
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func conv(_ name: String, _ i: Int, _ o: Int, _ k: Int, _ s: Int, _ rng: inout SeededRandom) -> any Layer {
+    Conv2D(name: name, inChannels: i, outChannels: o, kernel: (k, k), stride: (s, s), padding: .same, bias: true, rng: &rng)
+}
+
+func poolingCNN(dropout: Bool, _ rng: inout SeededRandom) -> [any Layer] {
+    var layers: [any Layer] = []
+    var channels = 1
+    for (index, width) in [32, 64, 128].enumerated() {
+        let n = index + 1
+        layers.append(conv("conv\(n)", channels, width, 3, 1, &rng))
+        layers.append(ReLU(name: "relu\(n)"))
+        layers.append(MaxPool2D(name: "pool\(n)", window: (2, 2), stride: (2, 2), padding: .same))
+        if dropout { layers.append(Dropout(name: "dropout\(n)", rate: 0.7)) }
+        channels = width
+    }
+    layers.append(Flatten(name: "flatten"))
+    layers.append(Dense(name: "fc1", inputs: 2048, outputs: 625, bias: true, rng: &rng))
+    layers.append(ReLU(name: "relu4"))
+    if dropout { layers.append(Dropout(name: "dropout4", rate: 0.5)) }
+    layers.append(Dense(name: "logits", inputs: 625, outputs: 10, bias: true, rng: &rng))
+    return layers
+}
+
+func model(_ name: String) throws -> Sequential {
+    var rng = SeededRandom(seed: 7)
+    let layers: [any Layer]
+    switch name {
+    case "cnn-max-b": layers = poolingCNN(dropout: false, &rng)
+    case "cnn-do": layers = poolingCNN(dropout: true, &rng)
+    case "allconv":
+        var ls: [any Layer] = []
+        var c = 1
+        for (n, (w, k, s)) in [(32, 3, 1), (32, 2, 2), (64, 3, 1), (64, 2, 2), (128, 3, 1), (128, 1, 1), (10, 1, 1)].enumerated() {
+            ls.append(conv("conv\(n + 1)", c, w, k, s, &rng))
+            ls.append(ReLU(name: "relu\(n + 1)"))
+            c = w
+        }
+        ls.append(GlobalAvgPool2D(name: "logits"))
+        layers = ls
+    case "cnn-stride":
+        layers = [conv("conv1", 1, 32, 4, 2, &rng), ReLU(name: "relu1"), conv("conv2", 32, 64, 4, 2, &rng),
+                  ReLU(name: "relu2"), Dropout(name: "dropout2", rate: 0.25), Flatten(name: "flatten"),
+                  Dense(name: "fc1", inputs: 64 * 7 * 7, outputs: 128, bias: true, rng: &rng), ReLU(name: "relu3"),
+                  Dropout(name: "dropout3", rate: 0.5), Dense(name: "logits", inputs: 128, outputs: 10, bias: true, rng: &rng)]
+    case "mlp-a":
+        layers = [Flatten(name: "flatten"), Dense(name: "fc1", inputs: 784, outputs: 512, bias: true, rng: &rng),
+                  ReLU(name: "relu1"), Dense(name: "fc2", inputs: 512, outputs: 100, bias: true, rng: &rng),
+                  ReLU(name: "relu2"), Dense(name: "logits", inputs: 100, outputs: 10, bias: true, rng: &rng)]
+    default: fatalError("unknown model \(name)")
+    }
+    return try Sequential(layers: layers, inputShape: [1, 28, 28])
+}
+
+/// ∂ mean cross-entropy / ∂ logits = (softmax − onehot) / N.
+func lossGradient(_ logits: Tensor, _ labels: [Int]) throws -> Tensor {
+    var p = try Activations.softmax(logits)
+    let (n, k) = (logits.shape[0], logits.shape[1])
+    for i in 0..<n { p.scalars[i * k + labels[i]] -= 1 }
+    for i in p.scalars.indices { p.scalars[i] /= Float(n) }
+    return p
+}
+
+@main
+struct EngineBench {
+    static func main() throws {
+        let batch = 100
+        let repeats = Int(ProcessInfo.processInfo.environment["BENCH_REPEATS"] ?? "") ?? 7
+        var rng = SeededRandom(seed: 1)
+        let images = Tensor(shape: [batch, 1, 28, 28], scalars: (0..<(batch * 784)).map { _ in rng.nextUniform() })
+        let labels = (0..<batch).map { $0 % 10 }
+
+        // Single large sgemm reference rate.
+        do {
+            let s = 1024
+            let a = [Float](repeating: 0.5, count: s * s), b = [Float](repeating: 0.25, count: s * s)
+            var c = [Float](repeating: 0, count: s * s)
+            var times: [Double] = []
+            for _ in 0..<5 {
+                let t0 = now()
+                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                    MatrixProduct.gemm(pa.baseAddress!, transposeA: false, pb.baseAddress!, transposeB: false, pc.baseAddress!,
+                                       m: s, n: s, k: s)
+                } } }
+                times.append(now() - t0)
+            }
+            print(String(format: "sgemm 1024³: %.1f GFLOP/s (OpenBLAS threads %d)", 2 * Double(s * s * s) / median(times) / 1e9,
+                         openblas_get_num_threads()))
+        }
+
+        let names = CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst())
+            : ["cnn-max-b", "cnn-do", "allconv", "cnn-stride", "mlp-a"]
+        for name in names {
+            let net = try model(name)
+            var forwardTimes = [[Double]](repeating: [], count: net.layers.count)
+            var backwardTimes = [[Double]](repeating: [], count: net.layers.count)
+            var stepTimes: [Double] = []
+            var drop = SeededRandom(seed: 3)
+            for r in 0..<(repeats + 1) {
+                net.zeroGradients()
+                let start = now()
+                // Forward, timing each layer (the same work as Sequential.forwardRecording).
+                let context = ForwardContext(training: true, rng: drop)
+                var current = images
+                var steps: [LayerStep] = []
+                for (i, layer) in net.layers.enumerated() {
+                    context.auxiliary = nil
+                    let t0 = now()
+                    let out = try layer.forward(current, context: context)
+                    if r > 0 { forwardTimes[i].append(now() - t0) }
+                    steps.append(LayerStep(layer: layer, index: i, input: current, output: out, auxiliary: context.auxiliary))
+                    current = out
+                }
+                drop = context.rng
+                let record = ForwardRecord(input: images, steps: steps)
+                var signal = try lossGradient(record.output, labels)
+                // Backward with parameter gradients, timing each layer (as Sequential.backward(_:outputGradient:)).
+                for i in stride(from: net.layers.count - 1, through: 0, by: -1) {
+                    let t0 = now()
+                    signal = try net.layers[i].backward(signal, step: steps[i], accumulateParameterGradients: true)
+                    if r > 0 { backwardTimes[i].append(now() - t0) }
+                }
+                if r > 0 { stepTimes.append(now() - start) }
+                // The library path must agree with the timed walk.
+                if r == 0 {
+                    net.zeroGradients()
+                    var again = SeededRandom(seed: 3)
+                    let rec = try net.forwardRecording(images, training: true, rng: &again)
+                    _ = try net.backward(rec, outputGradient: try lossGradient(rec.output, labels))
+                }
+            }
+            let step = median(stepTimes)
+            print(String(format: "\n%@: step %.1f ms, %.0f images/s (batch %d, median of %d)", name, step * 1e3,
+                         Double(batch) / step, batch, repeats))
+            var total = 0.0
+            for (i, layer) in net.layers.enumerated() {
+                let f = median(forwardTimes[i]), b = median(backwardTimes[i])
+                total += f + b
+                print(String(format: "  %-9@ %-13@ fwd %7.2f ms  bwd %7.2f ms", layer.name, layer.kind, f * 1e3, b * 1e3))
+            }
+            print(String(format: "  layers total %.1f ms, other %.1f ms", total * 1e3, (step - total) * 1e3))
+            if name == "mlp-a" {
+                let flops = 2.0 * Double(batch) * Double(784 * 512 + 512 * 100 + 100 * 10) * 3 - 2.0 * Double(batch * 784 * 512)
+                print(String(format: "  dense training step: %.1f GFLOP/s", flops / step / 1e9))
+            }
+        }
+    }
+}
