@@ -104,6 +104,29 @@ struct EngineBench {
                          openblas_get_num_threads()))
         }
 
+        // sgemm alone at the shapes the CNN-MAX-B layers use (conv: [O × k]·[k × chunk·S]).
+        if ProcessInfo.processInfo.environment["BENCH_SHAPES"] != nil {
+            for (label, m, n, k, ta, tb) in [("conv2 fwd", 64, 1960, 288, false, false), ("conv2 dW", 64, 288, 1960, false, true),
+                                            ("conv2 dX", 288, 1960, 64, true, false), ("conv3 fwd", 128, 1960, 576, false, false),
+                                            ("conv2 fwd whole batch", 64, 19600, 288, false, false),
+                                            ("conv2 dW whole batch", 64, 288, 19600, false, true),
+                                            ("conv1 fwd", 32, 1568, 9, false, false), ("fc1 fwd", 100, 625, 2048, false, true)] {
+                let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+                var c = [Float](repeating: 0, count: m * n)
+                var times: [Double] = []
+                for _ in 0..<20 {
+                    let t0 = now()
+                    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                        MatrixProduct.gemm(pa.baseAddress!, transposeA: ta, pb.baseAddress!, transposeB: tb, pc.baseAddress!,
+                                           m: m, n: n, k: k)
+                    } } }
+                    times.append(now() - t0)
+                }
+                print(String(format: "  sgemm %@ (%d×%d×%d): %.3f ms, %.1f GFLOP/s", label, m, n, k, median(times) * 1e3,
+                             2 * Double(m * n * k) / median(times) / 1e9))
+            }
+        }
+
         let names = CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst())
             : ["cnn-max-b", "cnn-do", "allconv", "cnn-stride", "mlp-a"]
         for name in names {

@@ -22,8 +22,7 @@ public enum Convolution2D {
 
     /// Fills one image's block of columns of `cols` ([C·kh·kw rows, `rowStride` apart; oh·ow
     /// columns from `cols`]) from one image `x` ([C, H, W]).
-    @inline(__always)
-    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
+    static func im2colReference(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
                        rowStride: Int) {
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var row = 0
@@ -54,8 +53,7 @@ public enum Convolution2D {
 
     /// Adds one image's block of `cols` (layout as in `im2col`) back into the image gradient `dx`
     /// ([C, H, W]); the adjoint of im2col.
-    @inline(__always)
-    static func col2im(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
+    static func col2imReference(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
                        rowStride: Int) {
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var row = 0
@@ -76,6 +74,85 @@ public enum Convolution2D {
                         }
                     }
                     row += 1
+                }
+            }
+        }
+    }
+
+    /// The output columns ox whose input column ox·stride + offset lies inside 0..<width.
+    @inline(__always)
+    static func validColumns(offset: Int, stride: Int, width: Int, outputWidth: Int) -> Range<Int> {
+        // ox·stride + offset ≥ 0  ⇔  ox ≥ ceil(−offset / stride);  ox·stride + offset < width.
+        let low = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let high = width - offset <= 0 ? 0 : (width - offset - 1) / stride + 1
+        let lo = Swift.min(low, outputWidth), hi = Swift.min(Swift.max(high, lo), outputWidth)
+        return lo..<hi
+    }
+
+    /// Fills one image's block of columns of `cols` ([C·kh·kw rows, `rowStride` apart; oh·ow
+    /// columns from `cols`]) from one image `x` ([C, H, W]). Equal to `im2colReference`; the valid
+    /// column range of each kernel offset is computed once, so the inner loop has no branches.
+    @inline(__always)
+    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
+                       rowStride: Int) {
+        let (h, w, oh, ow, sw) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.strideWidth)
+        var row = 0
+        for c in 0..<channels {
+            let plane = x + c * h * w
+            for ki in 0..<g.kernelHeight {
+                for kj in 0..<g.kernelWidth {
+                    let dst = cols + row * rowStride
+                    let offset = kj - g.padLeft
+                    let valid = validColumns(offset: offset, stride: sw, width: w, outputWidth: ow)
+                    for oy in 0..<oh {
+                        let iy = oy * g.strideHeight - g.padTop + ki
+                        let line = dst + oy * ow
+                        if iy < 0 || iy >= h || valid.isEmpty {
+                            line.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        let src = plane + iy * w + offset
+                        if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
+                        if sw == 1 {
+                            (line + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                        } else {
+                            for ox in valid { line[ox] = src[ox * sw] }
+                        }
+                        if valid.upperBound < ow { (line + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound) }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Adds one image's block of `cols` (layout as in `im2col`) back into the image gradient `dx`
+    /// ([C, H, W]); the adjoint of im2col. Equal to `col2imReference`, without per-element branches.
+    @inline(__always)
+    static func col2im(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
+                       rowStride: Int) {
+        let (h, w, oh, ow, sw) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.strideWidth)
+        var row = 0
+        for c in 0..<channels {
+            let plane = dx + c * h * w
+            for ki in 0..<g.kernelHeight {
+                for kj in 0..<g.kernelWidth {
+                    let src = cols + row * rowStride
+                    let offset = kj - g.padLeft
+                    let valid = validColumns(offset: offset, stride: sw, width: w, outputWidth: ow)
+                    row += 1
+                    if valid.isEmpty { continue }
+                    for oy in 0..<oh {
+                        let iy = oy * g.strideHeight - g.padTop + ki
+                        if iy < 0 || iy >= h { continue }
+                        let line = src + oy * ow
+                        let dst = plane + iy * w + offset
+                        if sw == 1 {
+                            for ox in valid { dst[ox] += line[ox] }
+                        } else {
+                            for ox in valid { dst[ox * sw] += line[ox] }
+                        }
+                    }
                 }
             }
         }

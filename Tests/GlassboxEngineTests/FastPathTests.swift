@@ -74,4 +74,52 @@ final class FastPathTests: XCTestCase {
         XCTAssertFalse(HeapPolicy.isApplied)
         #endif
     }
+
+    func testIm2colAndCol2imEqualReferenceLoops() throws {
+        var cases = 0
+        for (h, w) in [(5, 5), (7, 4), (1, 3), (28, 28), (2, 2)] {
+            for kernel in [(1, 1), (2, 2), (3, 3), (4, 4), (5, 3)] {
+                for stride in [(1, 1), (2, 2), (3, 2)] {
+                    for padding in [Padding.same, .valid] {
+                        guard let g = try? WindowGeometry(inputHeight: h, inputWidth: w, kernel: kernel, stride: stride,
+                                                          padding: padding), g.outputHeight > 0, g.outputWidth > 0 else { continue }
+                        cases += 1
+                        let channels = 2
+                        let x = randomTensor([channels, h, w], seed: UInt64(h * 100 + w + kernel.0 * 7 + stride.0))
+                        let rows = channels * kernel.0 * kernel.1, spatial = g.outputHeight * g.outputWidth
+                        // One image written into the middle of a wider column block (rowStride > spatial).
+                        let rowStride = spatial * 3
+                        var fast = [Float](repeating: .nan, count: rows * rowStride)
+                        var reference = fast
+                        x.scalars.withUnsafeBufferPointer { px in
+                            fast.withUnsafeMutableBufferPointer { pf in
+                                Convolution2D.im2col(px.baseAddress!, channels: channels, g, pf.baseAddress! + spatial,
+                                                     rowStride: rowStride)
+                            }
+                            reference.withUnsafeMutableBufferPointer { pr in
+                                Convolution2D.im2colReference(px.baseAddress!, channels: channels, g, pr.baseAddress! + spatial,
+                                                              rowStride: rowStride)
+                            }
+                        }
+                        XCTAssertEqual(fast.map(\.bitPattern), reference.map(\.bitPattern), "im2col \(h)×\(w) \(kernel) \(stride) \(padding)")
+                        let cols = randomTensor([rows * rowStride], seed: 5).scalars
+                        var dxFast = randomTensor([channels, h, w], seed: 6).scalars
+                        var dxReference = dxFast
+                        cols.withUnsafeBufferPointer { pc in
+                            dxFast.withUnsafeMutableBufferPointer { pd in
+                                Convolution2D.col2im(pc.baseAddress! + spatial, channels: channels, g, pd.baseAddress!,
+                                                     rowStride: rowStride)
+                            }
+                            dxReference.withUnsafeMutableBufferPointer { pd in
+                                Convolution2D.col2imReference(pc.baseAddress! + spatial, channels: channels, g, pd.baseAddress!,
+                                                              rowStride: rowStride)
+                            }
+                        }
+                        XCTAssertEqual(dxFast, dxReference, "col2im \(h)×\(w) \(kernel) \(stride) \(padding)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(cases, 100)
+    }
 }
