@@ -13,6 +13,14 @@ func now() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
+/// CPU time of the calling thread (robust to other processes on a shared machine; with
+/// OPENBLAS_NUM_THREADS=1 it covers all the work of a step).
+func threadCPU() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 func conv(_ name: String, _ i: Int, _ o: Int, _ k: Int, _ s: Int, _ rng: inout SeededRandom) -> any Layer {
@@ -134,10 +142,12 @@ struct EngineBench {
             var forwardTimes = [[Double]](repeating: [], count: net.layers.count)
             var backwardTimes = [[Double]](repeating: [], count: net.layers.count)
             var stepTimes: [Double] = []
+            var cpuTimes: [Double] = []
             var drop = SeededRandom(seed: 3)
             for r in 0..<(repeats + 1) {
                 net.zeroGradients()
                 let start = now()
+                let cpuStart = threadCPU()
                 // Forward, timing each layer (the same work as Sequential.forwardRecording).
                 let context = ForwardContext(training: true, rng: drop)
                 var current = images
@@ -159,7 +169,10 @@ struct EngineBench {
                     signal = try net.layers[i].backward(signal, step: steps[i], accumulateParameterGradients: true)
                     if r > 0 { backwardTimes[i].append(now() - t0) }
                 }
-                if r > 0 { stepTimes.append(now() - start) }
+                if r > 0 {
+                    stepTimes.append(now() - start)
+                    cpuTimes.append(threadCPU() - cpuStart)
+                }
                 // The library path must agree with the timed walk.
                 if r == 0 {
                     net.zeroGradients()
@@ -169,8 +182,8 @@ struct EngineBench {
                 }
             }
             let step = median(stepTimes)
-            print(String(format: "\n%@: step %.1f ms, %.0f images/s (batch %d, median of %d)", name, step * 1e3,
-                         Double(batch) / step, batch, repeats))
+            print(String(format: "\n%@: step %.1f ms, %.0f images/s (batch %d, median of %d); main-thread CPU %.1f ms",
+                         name, step * 1e3, Double(batch) / step, batch, repeats, median(cpuTimes) * 1e3))
             var total = 0.0
             for (i, layer) in net.layers.enumerated() {
                 let f = median(forwardTimes[i]), b = median(backwardTimes[i])

@@ -188,11 +188,14 @@ public enum Convolution2D {
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
         var cols = [Float](repeating: 0, count: k * chunk * spatial)
         var product = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        let biasValues = bias?.scalars ?? []
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
+                biasValues.withUnsafeBufferPointer { pb in
                 cols.withUnsafeMutableBufferPointer { pc in
                     product.withUnsafeMutableBufferPointer { pp in
                         out.withUnsafeMutableBufferPointer { po in
+                            let biasBase = bias == nil ? nil : pb.baseAddress
                             var first = 0
                             while first < n {
                                 let count = Swift.min(chunk, n - first)
@@ -202,38 +205,50 @@ public enum Convolution2D {
                                            pc.baseAddress! + b * spatial, rowStride: width)
                                 }
                                 if chunk == 1 {
+                                    let image = po.baseAddress! + first * o * spatial
                                     MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
-                                                       po.baseAddress! + first * o * spatial, m: o, n: spatial, k: k)
+                                                       image, m: o, n: spatial, k: k)
+                                    if let biasBase {
+                                        for ch in 0..<o {
+                                            let line = image + ch * spatial, value = biasBase[ch]
+                                            for i in 0..<spatial { line[i] += value }
+                                        }
+                                    }
                                 } else {
-                                    // [O, count·S] → NCHW for the chunk's images.
                                     MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
                                                        pp.baseAddress!, m: o, n: width, k: k)
-                                    for b in 0..<count {
-                                        for ch in 0..<o {
-                                            (po.baseAddress! + ((first + b) * o + ch) * spatial)
-                                                .update(from: pp.baseAddress! + ch * width + b * spatial, count: spatial)
-                                        }
-                                    }
+                                    scatterChunk(UnsafePointer(pp.baseAddress!), first: first, count: count, channels: o,
+                                                 spatial: spatial, bias: biasBase, into: po.baseAddress!)
                                 }
                                 first += count
-                            }
-                            if let bias {
-                                bias.scalars.withUnsafeBufferPointer { pb in
-                                    for image in 0..<n {
-                                        for ch in 0..<o {
-                                            let base = po.baseAddress! + (image * o + ch) * spatial
-                                            let b = pb[ch]
-                                            for i in 0..<spatial { base[i] += b }
-                                        }
-                                    }
-                                }
                             }
                         }
                     }
                 }
+                }
             }
         }
         return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out)
+    }
+
+    /// Copies a chunk's product [O, count·S] into NCHW images first..<first+count of `out`, adding
+    /// `bias[ch]` on the way when given (one pass instead of a copy and a bias pass).
+    @inline(__always)
+    static func scatterChunk(_ product: UnsafePointer<Float>, first: Int, count: Int, channels o: Int, spatial: Int,
+                             bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+        let width = count * spatial
+        for b in 0..<count {
+            for ch in 0..<o {
+                let dst = out + ((first + b) * o + ch) * spatial
+                let src = product + ch * width + b * spatial
+                if let bias {
+                    let value = bias[ch]
+                    for i in 0..<spatial { dst[i] = src[i] + value }
+                } else {
+                    dst.update(from: src, count: spatial)
+                }
+            }
+        }
     }
 
     private static func checkGradient(_ gradient: Tensor, _ g: WindowGeometry, n: Int, o: Int, operation: String) throws {
