@@ -398,3 +398,106 @@ public enum Convolution2D {
         return Tensor(shape: [o], scalars: db.map { Float($0) })
     }
 }
+
+extension Convolution2D {
+    /// The three gradients of a convolution in one pass over the batch, as training needs them:
+    /// ∂L/∂input (as `inputGradient`), ∂L/∂weight (as `weightGradient`) and, when `withBias`,
+    /// ∂L/∂bias (as `biasGradient`). Each chunk of images is im2col'd and its output gradient
+    /// gathered once for both products, and the column buffer is reused for the input gradient.
+    public static func gradients(outputGradient gy: Tensor, input x: Tensor, weight: Tensor, stride: (Int, Int),
+                                 padding: Padding, withBias: Bool) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+        try gradients(outputGradient: gy, input: x, weight: weight, stride: stride, padding: padding, withBias: withBias,
+                      budget: columnBudget)
+    }
+
+    static func gradients(outputGradient gy: Tensor, input x: Tensor, weight: Tensor, stride: (Int, Int),
+                          padding: Padding, withBias: Bool, budget: Int) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+        let g = try geometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+        let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
+        let expected = [n, o, g.outputHeight, g.outputWidth]
+        guard gy.shape == expected else {
+            throw EngineError.shapeMismatch(operation: "conv2d backward", expected: "\(expected)", got: gy.shape)
+        }
+        let k = c * g.kernelHeight * g.kernelWidth
+        let spatial = g.outputHeight * g.outputWidth
+        let imageSize = c * g.inputHeight * g.inputWidth
+        var dx = [Float](repeating: 0, count: n * imageSize)
+        var dw = [Float](repeating: 0, count: o * k)
+        var db = [Double](repeating: 0, count: o)
+        func result() -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+            (Tensor(shape: x.shape, scalars: dx), Tensor(shape: weight.shape, scalars: dw),
+             withBias ? Tensor(shape: [o], scalars: db.map { Float($0) }) : nil)
+        }
+        if gy.count == 0 || dx.isEmpty || dw.isEmpty { return result() }
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        var cols = [Float](repeating: 0, count: k * chunk * spatial)
+        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        x.scalars.withUnsafeBufferPointer { px in
+            gy.scalars.withUnsafeBufferPointer { pg in
+                weight.scalars.withUnsafeBufferPointer { pw in
+                    cols.withUnsafeMutableBufferPointer { pc in
+                        gathered.withUnsafeMutableBufferPointer { pgath in
+                            dx.withUnsafeMutableBufferPointer { pdx in
+                                dw.withUnsafeMutableBufferPointer { pdw in
+                                    var first = 0
+                                    while first < n {
+                                        let count = Swift.min(chunk, n - first)
+                                        let width = count * spatial
+                                        for b in 0..<count {
+                                            im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                                   pc.baseAddress! + b * spatial, rowStride: width)
+                                        }
+                                        let source: UnsafePointer<Float>
+                                        if chunk == 1 {
+                                            source = pg.baseAddress! + first * o * spatial
+                                        } else {
+                                            gatherChunk(pg.baseAddress!, first: first, count: count, channels: o,
+                                                        spatial: spatial, into: pgath.baseAddress!)
+                                            source = UnsafePointer(pgath.baseAddress!)
+                                        }
+                                        if withBias {
+                                            for ch in 0..<o {
+                                                for b in 0..<count {
+                                                    db[ch] += Double(sum(source + ch * width + b * spatial, count: spatial))
+                                                }
+                                            }
+                                        }
+                                        MatrixProduct.gemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                                           pdw.baseAddress!, m: o, n: k, k: width, beta: 1)
+                                        // The columns are consumed: reuse the buffer for weightᵀ · gradient.
+                                        MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,
+                                                           pc.baseAddress!, m: k, n: width, k: o)
+                                        for b in 0..<count {
+                                            col2im(pc.baseAddress! + b * spatial, channels: c, g,
+                                                   pdx.baseAddress! + (first + b) * imageSize, rowStride: width)
+                                        }
+                                        first += count
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result()
+    }
+
+    /// Σ values[0..<count] in float, eight lanes at a time.
+    @inline(__always)
+    static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>.zero
+        var i = 0
+        let raw = UnsafeRawPointer(values)
+        while i + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += values[i]
+            i += 1
+        }
+        return total
+    }
+}

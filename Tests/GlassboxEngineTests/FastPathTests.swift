@@ -122,4 +122,37 @@ final class FastPathTests: XCTestCase {
         }
         XCTAssertGreaterThan(cases, 100)
     }
+
+    func testCombinedGradientsEqualSeparateGradients() throws {
+        let configurations: [([Int], [Int], (Int, Int), Padding)] = [
+            ([5, 3, 9, 8], [4, 3, 3, 3], (1, 1), .same), ([3, 2, 7, 7], [6, 2, 4, 4], (2, 2), .same),
+            ([4, 1, 6, 5], [2, 1, 2, 3], (2, 1), .valid), ([2, 3, 5, 5], [3, 3, 1, 1], (1, 1), .valid),
+        ]
+        for (index, (inputShape, weightShape, stride, padding)) in configurations.enumerated() {
+            let x = randomTensor(inputShape, seed: UInt64(10 + index))
+            let w = randomTensor(weightShape, seed: UInt64(20 + index))
+            let g = try Convolution2D.geometry(input: inputShape, weight: weightShape, stride: stride, padding: padding)
+            let gy = randomTensor([inputShape[0], weightShape[0], g.outputHeight, g.outputWidth], seed: UInt64(30 + index))
+            let dx = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: inputShape, stride: stride,
+                                                     padding: padding)
+            let dw = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: weightShape, stride: stride,
+                                                      padding: padding)
+            let db = try Convolution2D.biasGradient(outputGradient: gy)
+            // Budgets 1 (one image per product), 50 (several chunks) and the default.
+            for budget in [1, 50, Convolution2D.columnBudget] {
+                let all = try Convolution2D.gradients(outputGradient: gy, input: x, weight: w, stride: stride, padding: padding,
+                                                      withBias: true, budget: budget)
+                XCTAssertEqual(all.input.shape, inputShape)
+                XCTAssertEqual(all.weight.shape, weightShape)
+                assertClose(all.input.scalars, dx.scalars, tolerance: 1e-5, "input gradient, case \(index) budget \(budget)")
+                assertClose(all.weight.scalars, dw.scalars, tolerance: 1e-5, "weight gradient, case \(index) budget \(budget)")
+                assertClose(all.bias?.scalars ?? [], db.scalars, tolerance: 1e-5, "bias gradient, case \(index) budget \(budget)")
+            }
+            XCTAssertNil(try Convolution2D.gradients(outputGradient: gy, input: x, weight: w, stride: stride, padding: padding,
+                                                     withBias: false).bias)
+        }
+        let x = randomTensor([2, 3, 5, 5], seed: 1), w = randomTensor([4, 3, 3, 3], seed: 2)
+        XCTAssertThrowsError(try Convolution2D.gradients(outputGradient: Tensor(zeros: [2, 4, 4, 4]), input: x, weight: w,
+                                                         stride: (1, 1), padding: .same, withBias: true))
+    }
 }
