@@ -85,3 +85,14 @@ public final class Conv2D: Layer {
         }
     }
 }
+
+extension Conv2D: ParameterGradientLayer {
+    func accumulateParameterGradients(_ gy: Tensor, step: LayerStep) throws {
+        try checkSignal(gy, step)
+        try naming(name) {
+            try weight.gradient.add(try Convolution2D.weightGradient(
+                outputGradient: gy, input: step.input, weightShape: weightShape, stride: stride, padding: padding))
+            if let bias { try bias.gradient.add(try Convolution2D.biasGradient(outputGradient: gy)) }
+        }
+    }
+}
