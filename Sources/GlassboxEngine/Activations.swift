@@ -176,10 +176,18 @@ public enum DropoutMask {
             throw EngineError.invalidArgument(operation: "dropout", message: "rate \(rate) must be in [0, 1)")
         }
         let keep = 1 / (1 - rate)
-        var values = [Float](repeating: 0, count: shape.reduce(1, *))
-        values.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = rng.nextUniform() < rate ? 0 : keep }
+        let count = shape.reduce(1, *)
+        // One draw per entry, in order (the masks of a seed do not change); the generator is
+        // copied into a local so that its state can stay in registers.
+        var local = rng
+        let values = [Float](unsafeUninitializedCapacity: count) { p, initialized in
+            for i in 0..<count {
+                let u = local.nextUniform()
+                p[i] = u < rate ? 0 : keep
+            }
+            initialized = count
         }
+        rng = local
         return Tensor(shape: shape, scalars: values)
     }
 }

@@ -155,4 +155,15 @@ final class FastPathTests: XCTestCase {
         XCTAssertThrowsError(try Convolution2D.gradients(outputGradient: Tensor(zeros: [2, 4, 4, 4]), input: x, weight: w,
                                                          stride: (1, 1), padding: .same, withBias: true))
     }
+
+    func testDropoutMaskDrawsOneUniformPerEntryInOrder() throws {
+        var rng = SeededRandom(seed: 77)
+        var reference = SeededRandom(seed: 77)
+        let mask = try DropoutMask.make(shape: [3, 5, 7], rate: 0.3, rng: &rng)
+        let keep: Float = 1 / (1 - 0.3)
+        let expected: [Float] = (0..<105).map { _ in reference.nextUniform() < 0.3 ? 0 : keep }
+        XCTAssertEqual(mask.scalars, expected)
+        // The caller's generator advanced by exactly 105 draws.
+        XCTAssertEqual(rng.next(), reference.next())
+    }
 }
