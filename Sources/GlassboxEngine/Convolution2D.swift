@@ -200,9 +200,11 @@ public enum Convolution2D {
                             while first < n {
                                 let count = Swift.min(chunk, n - first)
                                 let width = count * spatial
-                                for b in 0..<count {
-                                    im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
-                                           pc.baseAddress! + b * spatial, rowStride: width)
+                                ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                    for b in images {
+                                        im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                               pc.baseAddress! + b * spatial, rowStride: width)
+                                    }
                                 }
                                 if chunk == 1 {
                                     let image = po.baseAddress! + first * o * spatial
@@ -237,15 +239,17 @@ public enum Convolution2D {
     static func scatterChunk(_ product: UnsafePointer<Float>, first: Int, count: Int, channels o: Int, spatial: Int,
                              bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
         let width = count * spatial
-        for b in 0..<count {
-            for ch in 0..<o {
-                let dst = out + ((first + b) * o + ch) * spatial
-                let src = product + ch * width + b * spatial
-                if let bias {
-                    let value = bias[ch]
-                    for i in 0..<spatial { dst[i] = src[i] + value }
-                } else {
-                    dst.update(from: src, count: spatial)
+        ParallelLoop.forEachBlock(count, workPerIteration: o * spatial) { images in
+            for b in images {
+                for ch in 0..<o {
+                    let dst = out + ((first + b) * o + ch) * spatial
+                    let src = product + ch * width + b * spatial
+                    if let bias {
+                        let value = bias[ch]
+                        for i in 0..<spatial { dst[i] = src[i] + value }
+                    } else {
+                        dst.update(from: src, count: spatial)
+                    }
                 }
             }
         }
@@ -263,9 +267,11 @@ public enum Convolution2D {
     static func gatherChunk(_ gy: UnsafePointer<Float>, first: Int, count: Int, channels o: Int, spatial: Int,
                             into dst: UnsafeMutablePointer<Float>) {
         let width = count * spatial
-        for b in 0..<count {
-            for ch in 0..<o {
-                (dst + ch * width + b * spatial).update(from: gy + ((first + b) * o + ch) * spatial, count: spatial)
+        ParallelLoop.forEachBlock(count, workPerIteration: o * spatial) { images in
+            for b in images {
+                for ch in 0..<o {
+                    (dst + ch * width + b * spatial).update(from: gy + ((first + b) * o + ch) * spatial, count: spatial)
+                }
             }
         }
     }
@@ -310,9 +316,11 @@ public enum Convolution2D {
                                 }
                                 MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,
                                                    pc.baseAddress!, m: k, n: width, k: o)
-                                for b in 0..<count {
-                                    col2im(pc.baseAddress! + b * spatial, channels: c, g,
-                                           pd.baseAddress! + (first + b) * planeSize, rowStride: width)
+                                ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                    for b in images {
+                                        col2im(pc.baseAddress! + b * spatial, channels: c, g,
+                                               pd.baseAddress! + (first + b) * planeSize, rowStride: width)
+                                    }
                                 }
                                 first += count
                             }
@@ -354,9 +362,11 @@ public enum Convolution2D {
                             while first < n {
                                 let count = Swift.min(chunk, n - first)
                                 let width = count * spatial
-                                for b in 0..<count {
-                                    im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
-                                           pc.baseAddress! + b * spatial, rowStride: width)
+                                ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                    for b in images {
+                                        im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                               pc.baseAddress! + b * spatial, rowStride: width)
+                                    }
                                 }
                                 let source: UnsafePointer<Float>
                                 if chunk == 1 {
@@ -443,9 +453,11 @@ extension Convolution2D {
                                     while first < n {
                                         let count = Swift.min(chunk, n - first)
                                         let width = count * spatial
-                                        for b in 0..<count {
-                                            im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
-                                                   pc.baseAddress! + b * spatial, rowStride: width)
+                                        ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                            for b in images {
+                                                im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                                       pc.baseAddress! + b * spatial, rowStride: width)
+                                            }
                                         }
                                         let source: UnsafePointer<Float>
                                         if chunk == 1 {
@@ -467,9 +479,11 @@ extension Convolution2D {
                                         // The columns are consumed: reuse the buffer for weightᵀ · gradient.
                                         MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,
                                                            pc.baseAddress!, m: k, n: width, k: o)
-                                        for b in 0..<count {
-                                            col2im(pc.baseAddress! + b * spatial, channels: c, g,
-                                                   pdx.baseAddress! + (first + b) * imageSize, rowStride: width)
+                                        ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                            for b in images {
+                                                col2im(pc.baseAddress! + b * spatial, channels: c, g,
+                                                       pdx.baseAddress! + (first + b) * imageSize, rowStride: width)
+                                            }
                                         }
                                         first += count
                                     }

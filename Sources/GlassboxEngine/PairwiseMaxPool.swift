@@ -26,7 +26,8 @@ enum PairwiseMaxPool {
         let fullRows = h / 2, fullColumns = w / 2
         let out = [Float](unsafeUninitializedCapacity: total) { po, initialized in
             x.scalars.withUnsafeBufferPointer { px in
-                for p in 0..<planes {
+                ParallelLoop.forEachBlock(planes, workPerIteration: h * w) { block in
+                for p in block {
                     let src = px.baseAddress! + p * h * w
                     let dst = po.baseAddress! + p * oh * ow
                     for oy in 0..<oh {
@@ -48,6 +49,7 @@ enum PairwiseMaxPool {
                         }
                     }
                 }
+                }
             }
             initialized = total
         }
@@ -63,7 +65,8 @@ enum PairwiseMaxPool {
         x.scalars.withUnsafeBufferPointer { px in
             gy.scalars.withUnsafeBufferPointer { pg in
                 dx.withUnsafeMutableBufferPointer { pd in
-                    for p in 0..<planes {
+                    ParallelLoop.forEachBlock(planes, workPerIteration: h * w) { block in
+                    for p in block {
                         let src = px.baseAddress! + p * h * w
                         let grad = pg.baseAddress! + p * oh * ow
                         let dst = pd.baseAddress! + p * h * w
@@ -124,6 +127,7 @@ enum PairwiseMaxPool {
                                 dst[at] = grad[oy * ow + ox]
                             }
                         }
+                    }
                     }
                 }
             }

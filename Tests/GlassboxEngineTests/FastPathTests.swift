@@ -166,4 +166,38 @@ final class FastPathTests: XCTestCase {
         // The caller's generator advanced by exactly 105 draws.
         XCTAssertEqual(rng.next(), reference.next())
     }
+
+    /// Sizes above `ParallelLoop`'s threshold, so that the image and plane loops are split over
+    /// cores; the results must equal the one-image-at-a-time (serial) paths and the reference pooling.
+    func testParallelLoopsGiveTheSerialResults() throws {
+        XCTAssertGreaterThanOrEqual(ParallelLoop.width, 1)
+        let x = randomTensor([8, 3, 20, 20], seed: 41), w = randomTensor([8, 3, 3, 3], seed: 42)
+        let bias = randomTensor([8], seed: 43)
+        XCTAssertGreaterThan(5 * 27 * 400, 1 << 15, "chunk of 5 images must exceed the parallel threshold")
+        let parallel = try Convolution2D.forward(input: x, weight: w, bias: bias, stride: (1, 1), padding: .same)
+        let serial = try Convolution2D.forward(input: x, weight: w, bias: bias, stride: (1, 1), padding: .same, budget: 1)
+        assertClose(parallel.scalars, serial.scalars, tolerance: 1e-5, "forward")
+        let gy = randomTensor(parallel.shape, seed: 44)
+        let p = try Convolution2D.gradients(outputGradient: gy, input: x, weight: w, stride: (1, 1), padding: .same,
+                                            withBias: true)
+        let q = try Convolution2D.gradients(outputGradient: gy, input: x, weight: w, stride: (1, 1), padding: .same,
+                                            withBias: true, budget: 1)
+        assertClose(p.input.scalars, q.input.scalars, tolerance: 1e-5, "input gradient")
+        assertClose(p.weight.scalars, q.weight.scalars, tolerance: 1e-4, "weight gradient")
+        let dx = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (1, 1),
+                                                 padding: .same)
+        assertClose(dx.scalars, q.input.scalars, tolerance: 1e-5, "inputGradient")
+        let dw = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: w.shape, stride: (1, 1),
+                                                  padding: .same)
+        assertClose(dw.scalars, q.weight.scalars, tolerance: 1e-4, "weightGradient")
+
+        let planes = tiedTensor([8, 8, 27, 28], seed: 45)
+        let g = try Pooling2D.geometry(input: planes.shape, window: (2, 2), stride: (2, 2), padding: .same, operation: "t")
+        let pooled = try Pooling2D.maxForward(planes, window: (2, 2), stride: (2, 2), padding: .same)
+        XCTAssertEqual(pooled.scalars, Pooling2D.maxForwardReference(planes, g).scalars)
+        let pgy = randomTensor(pooled.shape, seed: 46)
+        XCTAssertEqual(try Pooling2D.maxBackward(input: planes, outputGradient: pgy, window: (2, 2), stride: (2, 2),
+                                                 padding: .same).scalars,
+                       Pooling2D.maxBackwardReference(input: planes, outputGradient: pgy, g).scalars)
+    }
 }
