@@ -395,13 +395,11 @@ public enum Convolution2D {
         }
         let (n, o, spatial) = (gy.shape[0], gy.shape[1], gy.shape[2] * gy.shape[3])
         var db = [Double](repeating: 0, count: o)
+        if gy.count == 0 { return Tensor(zeros: [o]) }
         gy.scalars.withUnsafeBufferPointer { p in
             for image in 0..<n {
                 for ch in 0..<o {
-                    let base = (image * o + ch) * spatial
-                    var s: Float = 0
-                    for i in 0..<spatial { s += p[base + i] }
-                    db[ch] += Double(s)
+                    db[ch] += Double(sum(p.baseAddress! + (image * o + ch) * spatial, count: spatial))
                 }
             }
         }

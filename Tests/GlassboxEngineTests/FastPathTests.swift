@@ -200,4 +200,15 @@ final class FastPathTests: XCTestCase {
                                                  padding: .same).scalars,
                        Pooling2D.maxBackwardReference(input: planes, outputGradient: pgy, g).scalars)
     }
+
+    func testBiasGradientSumsEachChannelOverBatchAndSpace() throws {
+        let gy = randomTensor([3, 4, 5, 7], seed: 51)
+        let db = try Convolution2D.biasGradient(outputGradient: gy)
+        for ch in 0..<4 {
+            var total = 0.0
+            for image in 0..<3 { for i in 0..<35 { total += Double(gy.scalars[(image * 4 + ch) * 35 + i]) } }
+            XCTAssertEqual(Double(db.scalars[ch]), total, accuracy: 1e-4)
+        }
+        XCTAssertEqual(try Convolution2D.biasGradient(outputGradient: Tensor(zeros: [2, 3, 0, 4])).scalars, [0, 0, 0])
+    }
 }
