@@ -177,17 +177,29 @@ public enum DropoutMask {
         }
         let keep = 1 / (1 - rate)
         let count = shape.reduce(1, *)
-        // One draw per entry, in order (the masks of a seed do not change); the generator is
-        // copied into a local so that its state can stay in registers.
+        // One draw per entry, in order, with the same outcome as `nextUniform() < rate` (the masks
+        // of a seed do not change), decided on the 24-bit integer behind the uniform with integer
+        // arithmetic: a float select here compiles to an unpredictable branch. The generator is
+        // copied into a local so that its state stays in registers.
+        let threshold = dropThreshold(rate: rate)
+        let keepBits = keep.bitPattern
         var local = rng
         let values = [Float](unsafeUninitializedCapacity: count) { p, initialized in
             for i in 0..<count {
-                let u = local.nextUniform()
-                p[i] = u < rate ? 0 : keep
+                let k = Int64(truncatingIfNeeded: local.next() >> 40)
+                // All ones when k ≥ threshold (kept), zero when dropped.
+                let kept = UInt32(truncatingIfNeeded: ~((k - threshold) >> 63))
+                p[i] = Float(bitPattern: keepBits & kept)
             }
             initialized = count
         }
         rng = local
         return Tensor(shape: shape, scalars: values)
+    }
+
+    /// The smallest 24-bit k with k / 2²⁴ ≥ `rate`: `nextUniform()` (k / 2²⁴, exact) is below
+    /// `rate` exactly when its k is below this threshold.
+    static func dropThreshold(rate: Float) -> Int64 {
+        Int64((rate * Float(1 << 24)).rounded(.up))
     }
 }

@@ -211,4 +211,14 @@ final class FastPathTests: XCTestCase {
         }
         XCTAssertEqual(try Convolution2D.biasGradient(outputGradient: Tensor(zeros: [2, 3, 0, 4])).scalars, [0, 0, 0])
     }
+
+    func testDropThresholdAgreesWithUniformComparisonAtTheEdges() {
+        for rate: Float in [0, 1e-9, 0.1, 0.25, 0.3, 0.5, 0.7, 1 / 3, 0.999_999_9, Float(1).nextDown] {
+            let t = DropoutMask.dropThreshold(rate: rate)
+            for k in Swift.max(0, t - 3)...Swift.min(t + 3, (1 << 24) - 1) {
+                let uniform = Float(k) * (1.0 / Float(1 << 24))
+                XCTAssertEqual(k < t, uniform < rate, "rate \(rate), k \(k), threshold \(t)")
+            }
+        }
+    }
 }
