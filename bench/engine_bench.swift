@@ -27,14 +27,15 @@ func conv(_ name: String, _ i: Int, _ o: Int, _ k: Int, _ s: Int, _ rng: inout S
     Conv2D(name: name, inChannels: i, outChannels: o, kernel: (k, k), stride: (s, s), padding: .same, bias: true, rng: &rng)
 }
 
-func poolingCNN(dropout: Bool, _ rng: inout SeededRandom) -> [any Layer] {
+func poolingCNN(dropout: Bool, average: Bool = false, _ rng: inout SeededRandom) -> [any Layer] {
     var layers: [any Layer] = []
     var channels = 1
     for (index, width) in [32, 64, 128].enumerated() {
         let n = index + 1
         layers.append(conv("conv\(n)", channels, width, 3, 1, &rng))
         layers.append(ReLU(name: "relu\(n)"))
-        layers.append(MaxPool2D(name: "pool\(n)", window: (2, 2), stride: (2, 2), padding: .same))
+        layers.append(average ? AvgPool2D(name: "pool\(n)", window: (2, 2), stride: (2, 2), padding: .same)
+                      : MaxPool2D(name: "pool\(n)", window: (2, 2), stride: (2, 2), padding: .same))
         if dropout { layers.append(Dropout(name: "dropout\(n)", rate: 0.7)) }
         channels = width
     }
@@ -52,6 +53,7 @@ func model(_ name: String) throws -> Sequential {
     switch name {
     case "cnn-max-b": layers = poolingCNN(dropout: false, &rng)
     case "cnn-do": layers = poolingCNN(dropout: true, &rng)
+    case "cnn-avg": layers = poolingCNN(dropout: false, average: true, &rng)  // CNN-AVG-NB, with biases
     case "allconv":
         var ls: [any Layer] = []
         var c = 1

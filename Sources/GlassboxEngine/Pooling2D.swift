@@ -110,6 +110,12 @@ public enum Pooling2D {
     /// Average pooling; each output is the mean of the real cells of its window.
     public static func averageForward(_ x: Tensor, window: (Int, Int), stride: (Int, Int), padding: Padding) throws -> Tensor {
         let g = try geometry(input: x.shape, window: window, stride: stride, padding: padding, operation: "average pool")
+        if isPairwise(g) { return PairwiseAveragePool.forward(x, g) }
+        return averageForwardReference(x, g)
+    }
+
+    /// The general average-pooling loop; the fast path must equal it.
+    static func averageForwardReference(_ x: Tensor, _ g: WindowGeometry) -> Tensor {
         let planes = x.shape[0] * x.shape[1]
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var out = [Float](repeating: 0, count: planes * oh * ow)
@@ -141,6 +147,12 @@ public enum Pooling2D {
         guard gy.shape == expected else {
             throw EngineError.shapeMismatch(operation: "average pool backward", expected: "\(expected)", got: gy.shape)
         }
+        if isPairwise(g) { return PairwiseAveragePool.backward(inputShape: inputShape, outputGradient: gy, g) }
+        return averageBackwardReference(inputShape: inputShape, outputGradient: gy, g)
+    }
+
+    /// The general average-pooling backward loop; the fast path must equal it.
+    static func averageBackwardReference(inputShape: [Int], outputGradient gy: Tensor, _ g: WindowGeometry) -> Tensor {
         let planes = inputShape[0] * inputShape[1]
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))

@@ -221,4 +221,21 @@ final class FastPathTests: XCTestCase {
             }
         }
     }
+
+    func testPairwiseAveragePoolEqualsGeneralLoop() throws {
+        for (n, h, w) in [(3, 28, 28), (3, 7, 7), (2, 14, 9), (1, 1, 1), (2, 3, 2), (8, 27, 28)] {
+            for padding in [Padding.same, .valid] where padding == .same || (h >= 2 && w >= 2) {
+                let x = tiedTensor([n, 8, h, w], seed: UInt64(h * 13 + w))
+                let g = try Pooling2D.geometry(input: x.shape, window: (2, 2), stride: (2, 2), padding: padding, operation: "t")
+                let fast = try Pooling2D.averageForward(x, window: (2, 2), stride: (2, 2), padding: padding)
+                XCTAssertEqual(fast.scalars.map(\.bitPattern), Pooling2D.averageForwardReference(x, g).scalars.map(\.bitPattern),
+                               "\(h)×\(w) \(padding)")
+                let gy = randomTensor(fast.shape, seed: 3)
+                let d = try Pooling2D.averageBackward(inputShape: x.shape, outputGradient: gy, window: (2, 2), stride: (2, 2),
+                                                      padding: padding)
+                XCTAssertEqual(d.scalars, Pooling2D.averageBackwardReference(inputShape: x.shape, outputGradient: gy, g).scalars,
+                               "backward \(h)×\(w) \(padding)")
+            }
+        }
+    }
 }
