@@ -183,11 +183,11 @@ public enum Convolution2D {
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
         let imageSize = c * g.inputHeight * g.inputWidth
-        var out = [Float](repeating: 0, count: n * o * spatial)
+        var out = [Float](scratch: n * o * spatial)
         if out.isEmpty { return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out) }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var product = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var product = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         let biasValues = bias?.scalars ?? []
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
@@ -295,8 +295,8 @@ public enum Convolution2D {
         var dx = [Float](repeating: 0, count: n * planeSize)
         if dx.isEmpty || gy.count == 0 { return Tensor(shape: inputShape, scalars: dx) }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         gy.scalars.withUnsafeBufferPointer { pg in
             weight.scalars.withUnsafeBufferPointer { pw in
                 cols.withUnsafeMutableBufferPointer { pc in
@@ -351,8 +351,8 @@ public enum Convolution2D {
         var dw = [Float](repeating: 0, count: o * k)
         if dw.isEmpty || gy.count == 0 { return Tensor(shape: weightShape, scalars: dw) }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             gy.scalars.withUnsafeBufferPointer { pg in
                 cols.withUnsafeMutableBufferPointer { pc in
@@ -438,8 +438,8 @@ extension Convolution2D {
         }
         if gy.count == 0 || dx.isEmpty || dw.isEmpty { return result() }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             gy.scalars.withUnsafeBufferPointer { pg in
                 weight.scalars.withUnsafeBufferPointer { pw in
@@ -511,5 +511,13 @@ extension Convolution2D {
             i += 1
         }
         return total
+    }
+}
+
+extension Array where Element == Float {
+    /// Storage for `scratch` floats that the caller overwrites entirely before reading any of
+    /// them (an im2col block, a product, the output of a convolution): no zero-fill pass.
+    init(scratch count: Int) {
+        self.init(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 }
