@@ -6,12 +6,59 @@ import Darwin
 
 /// Point-wise activations, softmax over the last axis, and their backward passes.
 public enum Activations {
-    /// max(x, 0).
-    public static func relu(_ x: Tensor) -> Tensor { x.map { $0 > 0 ? $0 : 0 } }
+    /// max(x, 0) (NaN and −0 give 0).
+    public static func relu(_ x: Tensor) -> Tensor {
+        let count = x.count
+        if count == 0 { return x }
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+            x.scalars.withUnsafeBufferPointer { px in
+                let src = UnsafeRawPointer(px.baseAddress!), dst = UnsafeMutableRawPointer(po.baseAddress!)
+                var i = 0
+                while i + 8 <= count {
+                    let v = src.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    dst.storeBytes(of: SIMD8<Float>.zero.replacing(with: v, where: v .> 0), toByteOffset: i * 4,
+                                   as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < count {
+                    po[i] = px[i] > 0 ? px[i] : 0
+                    i += 1
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: x.shape, scalars: out)
+    }
 
     /// Gradient of ReLU: g where the input was positive, 0 elsewhere.
     public static func reluBackward(input: Tensor, gradient: Tensor) throws -> Tensor {
-        try input.zipMap(gradient, operation: "ReLU backward") { x, g in x > 0 ? g : 0 }
+        guard input.shape == gradient.shape else {
+            throw EngineError.shapeMismatch(operation: "ReLU backward", expected: "\(input.shape)", got: gradient.shape)
+        }
+        let count = input.count
+        if count == 0 { return gradient }
+        let out = [Float](unsafeUninitializedCapacity: count) { po, initialized in
+            input.scalars.withUnsafeBufferPointer { px in
+                gradient.scalars.withUnsafeBufferPointer { pg in
+                    let xs = UnsafeRawPointer(px.baseAddress!), gs = UnsafeRawPointer(pg.baseAddress!)
+                    let dst = UnsafeMutableRawPointer(po.baseAddress!)
+                    var i = 0
+                    while i + 8 <= count {
+                        let v = xs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        let g = gs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        dst.storeBytes(of: SIMD8<Float>.zero.replacing(with: g, where: v .> 0), toByteOffset: i * 4,
+                                       as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < count {
+                        po[i] = px[i] > 0 ? pg[i] : 0
+                        i += 1
+                    }
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: input.shape, scalars: out)
     }
 
     /// 1 / (1 + e^(−x)), computed without overflow for large |x|.
@@ -129,10 +176,30 @@ public enum DropoutMask {
             throw EngineError.invalidArgument(operation: "dropout", message: "rate \(rate) must be in [0, 1)")
         }
         let keep = 1 / (1 - rate)
-        var values = [Float](repeating: 0, count: shape.reduce(1, *))
-        values.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = rng.nextUniform() < rate ? 0 : keep }
+        let count = shape.reduce(1, *)
+        // One draw per entry, in order, with the same outcome as `nextUniform() < rate` (the masks
+        // of a seed do not change), decided on the 24-bit integer behind the uniform with integer
+        // arithmetic: a float select here compiles to an unpredictable branch. The generator is
+        // copied into a local so that its state stays in registers.
+        let threshold = dropThreshold(rate: rate)
+        let keepBits = keep.bitPattern
+        var local = rng
+        let values = [Float](unsafeUninitializedCapacity: count) { p, initialized in
+            for i in 0..<count {
+                let k = Int64(truncatingIfNeeded: local.next() >> 40)
+                // All ones when k ≥ threshold (kept), zero when dropped.
+                let kept = UInt32(truncatingIfNeeded: ~((k - threshold) >> 63))
+                p[i] = Float(bitPattern: keepBits & kept)
+            }
+            initialized = count
         }
+        rng = local
         return Tensor(shape: shape, scalars: values)
+    }
+
+    /// The smallest 24-bit k with k / 2²⁴ ≥ `rate`: `nextUniform()` (k / 2²⁴, exact) is below
+    /// `rate` exactly when its k is below this threshold.
+    static func dropThreshold(rate: Float) -> Int64 {
+        Int64((rate * Float(1 << 24)).rounded(.up))
     }
 }

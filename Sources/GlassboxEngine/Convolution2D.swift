@@ -22,8 +22,7 @@ public enum Convolution2D {
 
     /// Fills one image's block of columns of `cols` ([C·kh·kw rows, `rowStride` apart; oh·ow
     /// columns from `cols`]) from one image `x` ([C, H, W]).
-    @inline(__always)
-    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
+    static func im2colReference(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
                        rowStride: Int) {
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var row = 0
@@ -54,8 +53,7 @@ public enum Convolution2D {
 
     /// Adds one image's block of `cols` (layout as in `im2col`) back into the image gradient `dx`
     /// ([C, H, W]); the adjoint of im2col.
-    @inline(__always)
-    static func col2im(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
+    static func col2imReference(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
                        rowStride: Int) {
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var row = 0
@@ -76,6 +74,85 @@ public enum Convolution2D {
                         }
                     }
                     row += 1
+                }
+            }
+        }
+    }
+
+    /// The output columns ox whose input column ox·stride + offset lies inside 0..<width.
+    @inline(__always)
+    static func validColumns(offset: Int, stride: Int, width: Int, outputWidth: Int) -> Range<Int> {
+        // ox·stride + offset ≥ 0  ⇔  ox ≥ ceil(−offset / stride);  ox·stride + offset < width.
+        let low = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let high = width - offset <= 0 ? 0 : (width - offset - 1) / stride + 1
+        let lo = Swift.min(low, outputWidth), hi = Swift.min(Swift.max(high, lo), outputWidth)
+        return lo..<hi
+    }
+
+    /// Fills one image's block of columns of `cols` ([C·kh·kw rows, `rowStride` apart; oh·ow
+    /// columns from `cols`]) from one image `x` ([C, H, W]). Equal to `im2colReference`; the valid
+    /// column range of each kernel offset is computed once, so the inner loop has no branches.
+    @inline(__always)
+    static func im2col(_ x: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<Float>,
+                       rowStride: Int) {
+        let (h, w, oh, ow, sw) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.strideWidth)
+        var row = 0
+        for c in 0..<channels {
+            let plane = x + c * h * w
+            for ki in 0..<g.kernelHeight {
+                for kj in 0..<g.kernelWidth {
+                    let dst = cols + row * rowStride
+                    let offset = kj - g.padLeft
+                    let valid = validColumns(offset: offset, stride: sw, width: w, outputWidth: ow)
+                    for oy in 0..<oh {
+                        let iy = oy * g.strideHeight - g.padTop + ki
+                        let line = dst + oy * ow
+                        if iy < 0 || iy >= h || valid.isEmpty {
+                            line.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        let src = plane + iy * w + offset
+                        if valid.lowerBound > 0 { line.update(repeating: 0, count: valid.lowerBound) }
+                        if sw == 1 {
+                            (line + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                        } else {
+                            for ox in valid { line[ox] = src[ox * sw] }
+                        }
+                        if valid.upperBound < ow { (line + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound) }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Adds one image's block of `cols` (layout as in `im2col`) back into the image gradient `dx`
+    /// ([C, H, W]); the adjoint of im2col. Equal to `col2imReference`, without per-element branches.
+    @inline(__always)
+    static func col2im(_ cols: UnsafePointer<Float>, channels: Int, _ g: WindowGeometry, _ dx: UnsafeMutablePointer<Float>,
+                       rowStride: Int) {
+        let (h, w, oh, ow, sw) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth, g.strideWidth)
+        var row = 0
+        for c in 0..<channels {
+            let plane = dx + c * h * w
+            for ki in 0..<g.kernelHeight {
+                for kj in 0..<g.kernelWidth {
+                    let src = cols + row * rowStride
+                    let offset = kj - g.padLeft
+                    let valid = validColumns(offset: offset, stride: sw, width: w, outputWidth: ow)
+                    row += 1
+                    if valid.isEmpty { continue }
+                    for oy in 0..<oh {
+                        let iy = oy * g.strideHeight - g.padTop + ki
+                        if iy < 0 || iy >= h { continue }
+                        let line = src + oy * ow
+                        let dst = plane + iy * w + offset
+                        if sw == 1 {
+                            for ox in valid { dst[ox] += line[ox] }
+                        } else {
+                            for ox in valid { dst[ox * sw] += line[ox] }
+                        }
+                    }
                 }
             }
         }
@@ -106,57 +183,76 @@ public enum Convolution2D {
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
         let imageSize = c * g.inputHeight * g.inputWidth
-        var out = [Float](repeating: 0, count: n * o * spatial)
+        var out = [Float](scratch: n * o * spatial)
         if out.isEmpty { return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out) }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var product = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var product = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
+        let biasValues = bias?.scalars ?? []
         x.scalars.withUnsafeBufferPointer { px in
             weight.scalars.withUnsafeBufferPointer { pw in
+                biasValues.withUnsafeBufferPointer { pb in
                 cols.withUnsafeMutableBufferPointer { pc in
                     product.withUnsafeMutableBufferPointer { pp in
                         out.withUnsafeMutableBufferPointer { po in
+                            let biasBase = bias == nil ? nil : pb.baseAddress
                             var first = 0
                             while first < n {
                                 let count = Swift.min(chunk, n - first)
                                 let width = count * spatial
-                                for b in 0..<count {
-                                    im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
-                                           pc.baseAddress! + b * spatial, rowStride: width)
+                                ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                    for b in images {
+                                        im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                               pc.baseAddress! + b * spatial, rowStride: width)
+                                    }
                                 }
                                 if chunk == 1 {
+                                    let image = po.baseAddress! + first * o * spatial
                                     MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
-                                                       po.baseAddress! + first * o * spatial, m: o, n: spatial, k: k)
+                                                       image, m: o, n: spatial, k: k)
+                                    if let biasBase {
+                                        for ch in 0..<o {
+                                            let line = image + ch * spatial, value = biasBase[ch]
+                                            for i in 0..<spatial { line[i] += value }
+                                        }
+                                    }
                                 } else {
-                                    // [O, count·S] → NCHW for the chunk's images.
                                     MatrixProduct.gemm(pw.baseAddress!, transposeA: false, pc.baseAddress!, transposeB: false,
                                                        pp.baseAddress!, m: o, n: width, k: k)
-                                    for b in 0..<count {
-                                        for ch in 0..<o {
-                                            (po.baseAddress! + ((first + b) * o + ch) * spatial)
-                                                .update(from: pp.baseAddress! + ch * width + b * spatial, count: spatial)
-                                        }
-                                    }
+                                    scatterChunk(UnsafePointer(pp.baseAddress!), first: first, count: count, channels: o,
+                                                 spatial: spatial, bias: biasBase, into: po.baseAddress!)
                                 }
                                 first += count
-                            }
-                            if let bias {
-                                bias.scalars.withUnsafeBufferPointer { pb in
-                                    for image in 0..<n {
-                                        for ch in 0..<o {
-                                            let base = po.baseAddress! + (image * o + ch) * spatial
-                                            let b = pb[ch]
-                                            for i in 0..<spatial { base[i] += b }
-                                        }
-                                    }
-                                }
                             }
                         }
                     }
                 }
+                }
             }
         }
         return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out)
+    }
+
+    /// Copies a chunk's product [O, count·S] into NCHW images first..<first+count of `out`, adding
+    /// `bias[ch]` on the way when given (one pass instead of a copy and a bias pass).
+    @inline(__always)
+    static func scatterChunk(_ product: UnsafePointer<Float>, first: Int, count: Int, channels o: Int, spatial: Int,
+                             bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+        let width = count * spatial
+        ParallelLoop.forEachBlock(count, workPerIteration: o * spatial) { images in
+            for b in images {
+                for ch in 0..<o {
+                    let dst = out + ((first + b) * o + ch) * spatial
+                    let src = product + ch * width + b * spatial
+                    if let bias {
+                        let value = bias[ch]
+                        for i in 0..<spatial { dst[i] = src[i] + value }
+                    } else {
+                        dst.update(from: src, count: spatial)
+                    }
+                }
+            }
+        }
     }
 
     private static func checkGradient(_ gradient: Tensor, _ g: WindowGeometry, n: Int, o: Int, operation: String) throws {
@@ -171,9 +267,11 @@ public enum Convolution2D {
     static func gatherChunk(_ gy: UnsafePointer<Float>, first: Int, count: Int, channels o: Int, spatial: Int,
                             into dst: UnsafeMutablePointer<Float>) {
         let width = count * spatial
-        for b in 0..<count {
-            for ch in 0..<o {
-                (dst + ch * width + b * spatial).update(from: gy + ((first + b) * o + ch) * spatial, count: spatial)
+        ParallelLoop.forEachBlock(count, workPerIteration: o * spatial) { images in
+            for b in images {
+                for ch in 0..<o {
+                    (dst + ch * width + b * spatial).update(from: gy + ((first + b) * o + ch) * spatial, count: spatial)
+                }
             }
         }
     }
@@ -197,8 +295,8 @@ public enum Convolution2D {
         var dx = [Float](repeating: 0, count: n * planeSize)
         if dx.isEmpty || gy.count == 0 { return Tensor(shape: inputShape, scalars: dx) }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         gy.scalars.withUnsafeBufferPointer { pg in
             weight.scalars.withUnsafeBufferPointer { pw in
                 cols.withUnsafeMutableBufferPointer { pc in
@@ -218,9 +316,11 @@ public enum Convolution2D {
                                 }
                                 MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,
                                                    pc.baseAddress!, m: k, n: width, k: o)
-                                for b in 0..<count {
-                                    col2im(pc.baseAddress! + b * spatial, channels: c, g,
-                                           pd.baseAddress! + (first + b) * planeSize, rowStride: width)
+                                ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                    for b in images {
+                                        col2im(pc.baseAddress! + b * spatial, channels: c, g,
+                                               pd.baseAddress! + (first + b) * planeSize, rowStride: width)
+                                    }
                                 }
                                 first += count
                             }
@@ -251,8 +351,8 @@ public enum Convolution2D {
         var dw = [Float](repeating: 0, count: o * k)
         if dw.isEmpty || gy.count == 0 { return Tensor(shape: weightShape, scalars: dw) }
         let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
-        var cols = [Float](repeating: 0, count: k * chunk * spatial)
-        var gathered = [Float](repeating: 0, count: chunk > 1 ? o * chunk * spatial : 0)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
             gy.scalars.withUnsafeBufferPointer { pg in
                 cols.withUnsafeMutableBufferPointer { pc in
@@ -262,9 +362,11 @@ public enum Convolution2D {
                             while first < n {
                                 let count = Swift.min(chunk, n - first)
                                 let width = count * spatial
-                                for b in 0..<count {
-                                    im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
-                                           pc.baseAddress! + b * spatial, rowStride: width)
+                                ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                    for b in images {
+                                        im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                               pc.baseAddress! + b * spatial, rowStride: width)
+                                    }
                                 }
                                 let source: UnsafePointer<Float>
                                 if chunk == 1 {
@@ -293,16 +395,129 @@ public enum Convolution2D {
         }
         let (n, o, spatial) = (gy.shape[0], gy.shape[1], gy.shape[2] * gy.shape[3])
         var db = [Double](repeating: 0, count: o)
+        if gy.count == 0 { return Tensor(zeros: [o]) }
         gy.scalars.withUnsafeBufferPointer { p in
             for image in 0..<n {
                 for ch in 0..<o {
-                    let base = (image * o + ch) * spatial
-                    var s: Float = 0
-                    for i in 0..<spatial { s += p[base + i] }
-                    db[ch] += Double(s)
+                    db[ch] += Double(sum(p.baseAddress! + (image * o + ch) * spatial, count: spatial))
                 }
             }
         }
         return Tensor(shape: [o], scalars: db.map { Float($0) })
+    }
+}
+
+extension Convolution2D {
+    /// The three gradients of a convolution in one pass over the batch, as training needs them:
+    /// ∂L/∂input (as `inputGradient`), ∂L/∂weight (as `weightGradient`) and, when `withBias`,
+    /// ∂L/∂bias (as `biasGradient`). Each chunk of images is im2col'd and its output gradient
+    /// gathered once for both products, and the column buffer is reused for the input gradient.
+    public static func gradients(outputGradient gy: Tensor, input x: Tensor, weight: Tensor, stride: (Int, Int),
+                                 padding: Padding, withBias: Bool) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+        try gradients(outputGradient: gy, input: x, weight: weight, stride: stride, padding: padding, withBias: withBias,
+                      budget: columnBudget)
+    }
+
+    static func gradients(outputGradient gy: Tensor, input x: Tensor, weight: Tensor, stride: (Int, Int),
+                          padding: Padding, withBias: Bool, budget: Int) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+        let g = try geometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+        let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
+        let expected = [n, o, g.outputHeight, g.outputWidth]
+        guard gy.shape == expected else {
+            throw EngineError.shapeMismatch(operation: "conv2d backward", expected: "\(expected)", got: gy.shape)
+        }
+        let k = c * g.kernelHeight * g.kernelWidth
+        let spatial = g.outputHeight * g.outputWidth
+        let imageSize = c * g.inputHeight * g.inputWidth
+        var dx = [Float](repeating: 0, count: n * imageSize)
+        var dw = [Float](repeating: 0, count: o * k)
+        var db = [Double](repeating: 0, count: o)
+        func result() -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+            (Tensor(shape: x.shape, scalars: dx), Tensor(shape: weight.shape, scalars: dw),
+             withBias ? Tensor(shape: [o], scalars: db.map { Float($0) }) : nil)
+        }
+        if gy.count == 0 || dx.isEmpty || dw.isEmpty { return result() }
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        var cols = [Float](scratch: k * chunk * spatial)
+        var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
+        x.scalars.withUnsafeBufferPointer { px in
+            gy.scalars.withUnsafeBufferPointer { pg in
+                weight.scalars.withUnsafeBufferPointer { pw in
+                    cols.withUnsafeMutableBufferPointer { pc in
+                        gathered.withUnsafeMutableBufferPointer { pgath in
+                            dx.withUnsafeMutableBufferPointer { pdx in
+                                dw.withUnsafeMutableBufferPointer { pdw in
+                                    var first = 0
+                                    while first < n {
+                                        let count = Swift.min(chunk, n - first)
+                                        let width = count * spatial
+                                        ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                            for b in images {
+                                                im2col(px.baseAddress! + (first + b) * imageSize, channels: c, g,
+                                                       pc.baseAddress! + b * spatial, rowStride: width)
+                                            }
+                                        }
+                                        let source: UnsafePointer<Float>
+                                        if chunk == 1 {
+                                            source = pg.baseAddress! + first * o * spatial
+                                        } else {
+                                            gatherChunk(pg.baseAddress!, first: first, count: count, channels: o,
+                                                        spatial: spatial, into: pgath.baseAddress!)
+                                            source = UnsafePointer(pgath.baseAddress!)
+                                        }
+                                        if withBias {
+                                            for ch in 0..<o {
+                                                for b in 0..<count {
+                                                    db[ch] += Double(sum(source + ch * width + b * spatial, count: spatial))
+                                                }
+                                            }
+                                        }
+                                        MatrixProduct.gemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                                           pdw.baseAddress!, m: o, n: k, k: width, beta: 1)
+                                        // The columns are consumed: reuse the buffer for weightᵀ · gradient.
+                                        MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,
+                                                           pc.baseAddress!, m: k, n: width, k: o)
+                                        ParallelLoop.forEachBlock(count, workPerIteration: k * spatial) { images in
+                                            for b in images {
+                                                col2im(pc.baseAddress! + b * spatial, channels: c, g,
+                                                       pdx.baseAddress! + (first + b) * imageSize, rowStride: width)
+                                            }
+                                        }
+                                        first += count
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result()
+    }
+
+    /// Σ values[0..<count] in float, eight lanes at a time.
+    @inline(__always)
+    static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>.zero
+        var i = 0
+        let raw = UnsafeRawPointer(values)
+        while i + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < count {
+            total += values[i]
+            i += 1
+        }
+        return total
+    }
+}
+
+extension Array where Element == Float {
+    /// Storage for `scratch` floats that the caller overwrites entirely before reading any of
+    /// them (an im2col block, a product, the output of a convolution): no zero-fill pass.
+    init(scratch count: Int) {
+        self.init(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 }

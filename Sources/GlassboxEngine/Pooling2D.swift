@@ -22,9 +22,23 @@ public enum Pooling2D {
                 Swift.max(left, 0), Swift.min(left + g.kernelWidth, g.inputWidth))
     }
 
+    /// Whether the 2×2 / stride-2 fast path applies: windows never overlap and padding (if any)
+    /// lies only at the bottom and right, so window (oy, ox) starts at row 2·oy, column 2·ox.
+    @inline(__always)
+    static func isPairwise(_ g: WindowGeometry) -> Bool {
+        g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
+            && g.padTop == 0 && g.padLeft == 0
+    }
+
     /// Max pooling; each output is the largest real cell of its window.
     public static func maxForward(_ x: Tensor, window: (Int, Int), stride: (Int, Int), padding: Padding) throws -> Tensor {
         let g = try geometry(input: x.shape, window: window, stride: stride, padding: padding, operation: "max pool")
+        if isPairwise(g) { return PairwiseMaxPool.forward(x, g) }
+        return maxForwardReference(x, g)
+    }
+
+    /// The general max-pooling loop (any window, stride and padding); the fast paths must equal it.
+    static func maxForwardReference(_ x: Tensor, _ g: WindowGeometry) -> Tensor {
         let planes = x.shape[0] * x.shape[1]
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var out = [Float](repeating: 0, count: planes * oh * ow)
@@ -56,6 +70,12 @@ public enum Pooling2D {
         guard gy.shape == expected else {
             throw EngineError.shapeMismatch(operation: "max pool backward", expected: "\(expected)", got: gy.shape)
         }
+        if isPairwise(g) { return PairwiseMaxPool.backward(input: x, outputGradient: gy, g) }
+        return maxBackwardReference(input: x, outputGradient: gy, g)
+    }
+
+    /// The general max-pooling backward loop; the fast paths must equal it.
+    static func maxBackwardReference(input x: Tensor, outputGradient gy: Tensor, _ g: WindowGeometry) -> Tensor {
         let planes = x.shape[0] * x.shape[1]
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var dx = [Float](repeating: 0, count: x.count)
@@ -90,6 +110,12 @@ public enum Pooling2D {
     /// Average pooling; each output is the mean of the real cells of its window.
     public static func averageForward(_ x: Tensor, window: (Int, Int), stride: (Int, Int), padding: Padding) throws -> Tensor {
         let g = try geometry(input: x.shape, window: window, stride: stride, padding: padding, operation: "average pool")
+        if isPairwise(g) { return PairwiseAveragePool.forward(x, g) }
+        return averageForwardReference(x, g)
+    }
+
+    /// The general average-pooling loop; the fast path must equal it.
+    static func averageForwardReference(_ x: Tensor, _ g: WindowGeometry) -> Tensor {
         let planes = x.shape[0] * x.shape[1]
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var out = [Float](repeating: 0, count: planes * oh * ow)
@@ -121,6 +147,12 @@ public enum Pooling2D {
         guard gy.shape == expected else {
             throw EngineError.shapeMismatch(operation: "average pool backward", expected: "\(expected)", got: gy.shape)
         }
+        if isPairwise(g) { return PairwiseAveragePool.backward(inputShape: inputShape, outputGradient: gy, g) }
+        return averageBackwardReference(inputShape: inputShape, outputGradient: gy, g)
+    }
+
+    /// The general average-pooling backward loop; the fast path must equal it.
+    static func averageBackwardReference(inputShape: [Int], outputGradient gy: Tensor, _ g: WindowGeometry) -> Tensor {
         let planes = inputShape[0] * inputShape[1]
         let (h, w, oh, ow) = (g.inputHeight, g.inputWidth, g.outputHeight, g.outputWidth)
         var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))

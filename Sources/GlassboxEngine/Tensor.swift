@@ -17,6 +17,7 @@ public struct Tensor: Sendable, Equatable {
             "Tensor shape \(shape) needs \(shape.reduce(1, *)) values, got \(scalars.count)")
         self.shape = shape
         self.scalars = scalars
+        _ = HeapPolicy.isApplied
     }
 
     /// A tensor of `shape` filled with `value`.

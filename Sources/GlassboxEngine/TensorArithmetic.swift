@@ -3,9 +3,13 @@ extension Tensor {
     /// Applies `transform` to every value.
     @inlinable
     public func map(_ transform: (Float) -> Float) -> Tensor {
-        var out = scalars
-        out.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = transform(p[i]) }
+        // One pass into fresh storage (copying `scalars` first and then rewriting it would be two).
+        let count = scalars.count
+        let out = [Float](unsafeUninitializedCapacity: count) { p, initialized in
+            scalars.withUnsafeBufferPointer { q in
+                for i in 0..<count { (p.baseAddress! + i).initialize(to: transform(q[i])) }
+            }
+            initialized = count
         }
         return Tensor(shape: shape, scalars: out)
     }
@@ -17,11 +21,14 @@ extension Tensor {
         guard shape == other.shape else {
             throw EngineError.shapeMismatch(operation: operation, expected: "\(shape)", got: other.shape)
         }
-        var out = scalars
-        out.withUnsafeMutableBufferPointer { p in
-            other.scalars.withUnsafeBufferPointer { q in
-                for i in p.indices { p[i] = combine(p[i], q[i]) }
+        let count = scalars.count
+        let out = [Float](unsafeUninitializedCapacity: count) { p, initialized in
+            scalars.withUnsafeBufferPointer { a in
+                other.scalars.withUnsafeBufferPointer { b in
+                    for i in 0..<count { (p.baseAddress! + i).initialize(to: combine(a[i], b[i])) }
+                }
             }
+            initialized = count
         }
         return Tensor(shape: shape, scalars: out)
     }

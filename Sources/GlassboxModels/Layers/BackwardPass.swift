@@ -113,3 +113,47 @@ public func gradient(of model: Sequential, inputs: Tensor, targets: [Int], at ou
     let seed = try oneHotSeed(targets: targets, classes: outputShape[1])
     return try model.backward(record, seed: seed, rules: rules, startAt: outputLayer).inputSignal
 }
+
+/// A layer that can add its parameter gradients without computing the gradient at its input —
+/// what training needs at the lowest layer with parameters, whose input gradient nobody reads.
+protocol ParameterGradientLayer: Layer {
+    /// Adds ∂L/∂parameter into each `Parameter.gradient` from ∂L/∂output; same values as
+    /// `backward(_:step:accumulateParameterGradients: true)` adds.
+    func accumulateParameterGradients(_ outputGradient: Tensor, step: LayerStep) throws
+}
+
+extension Sequential {
+    /// Training's backward pass: adds every parameter's gradient into `Parameter.gradient`, as
+    /// `backward(_:outputGradient:)` does, but stops at the lowest layer with parameters and skips
+    /// its input gradient (for CNN-MAX-B the col2im of conv1, for MLP-A the 784-wide product of
+    /// fc1), since nothing reads it. Use `backward(_:outputGradient:)` when the input gradient is needed.
+    public func accumulateParameterGradients(_ record: ForwardRecord, outputGradient: Tensor) throws {
+        let steps = record.steps
+        guard steps.count == layers.count, zip(steps, layers).allSatisfy({ $0.layer === $1 }) else {
+            throw LayerError.invalidBackward("the forward record was not made by this model")
+        }
+        guard outputGradient.shape == record.output.shape else {
+            throw LayerError.shapeMismatch(layer: steps.last?.layer.name ?? "input", what: "backward seed",
+                                           expected: "\(record.output.shape)", got: outputGradient.shape)
+        }
+        guard let lowest = steps.firstIndex(where: { !$0.layer.parameters.isEmpty }) else { return }
+        var signal = outputGradient
+        var index = steps.count - 1
+        while index > lowest {
+            let step = steps[index]
+            let next = try step.layer.backward(signal, step: step, accumulateParameterGradients: true)
+            guard next.shape == step.input.shape else {
+                throw LayerError.shapeMismatch(layer: step.layer.name, what: "gradient", expected: "\(step.input.shape)",
+                                               got: next.shape)
+            }
+            signal = next
+            index -= 1
+        }
+        let step = steps[lowest]
+        if let layer = step.layer as? any ParameterGradientLayer {
+            try layer.accumulateParameterGradients(signal, step: step)
+        } else {
+            _ = try step.layer.backward(signal, step: step, accumulateParameterGradients: true)
+        }
+    }
+}

@@ -63,9 +63,12 @@ public final class Conv2D: Layer {
         try checkSignal(gy, step)
         return try naming(name) {
             if accumulateParameterGradients {
-                try weight.gradient.add(try Convolution2D.weightGradient(
-                    outputGradient: gy, input: step.input, weightShape: weightShape, stride: stride, padding: padding))
-                if let bias { try bias.gradient.add(try Convolution2D.biasGradient(outputGradient: gy)) }
+                // Training: all three gradients in one pass over the batch.
+                let gradients = try Convolution2D.gradients(outputGradient: gy, input: step.input, weight: weight.value,
+                                                            stride: stride, padding: padding, withBias: bias != nil)
+                try weight.gradient.add(gradients.weight)
+                if let bias, let db = gradients.bias { try bias.gradient.add(db) }
+                return gradients.input
             }
             return try Convolution2D.inputGradient(outputGradient: gy, weight: weight.value, inputShape: step.input.shape,
                                                    stride: stride, padding: padding)
@@ -79,6 +82,17 @@ public final class Conv2D: Layer {
         }
         if let bias, bias.value.shape != [outChannels] {
             throw LayerError.shapeMismatch(layer: name, what: "bias", expected: "[\(outChannels)]", got: bias.value.shape)
+        }
+    }
+}
+
+extension Conv2D: ParameterGradientLayer {
+    func accumulateParameterGradients(_ gy: Tensor, step: LayerStep) throws {
+        try checkSignal(gy, step)
+        try naming(name) {
+            try weight.gradient.add(try Convolution2D.weightGradient(
+                outputGradient: gy, input: step.input, weightShape: weightShape, stride: stride, padding: padding))
+            if let bias { try bias.gradient.add(try Convolution2D.biasGradient(outputGradient: gy)) }
         }
     }
 }

@@ -37,18 +37,54 @@ public final class Dense: Layer {
     public func forward(_ x: Tensor, context: ForwardContext) throws -> Tensor {
         let shape = try outputShape(for: x.shape)
         try checkParameters()
-        var out = try MatrixProduct.matmul(x, weight.value, transposeB: true)
-        if let bias { out = try out.addingPerChannel(bias.value) }
-        return out.reshaped(shape)
+        return Tensor(shape: shape, scalars: Dense.affine(x, weight: weight.value, bias: bias?.value))
+    }
+
+    /// x·Wᵀ + b for x [N, inputs], W [outputs, inputs], b [outputs] (shapes already checked): the
+    /// bias rows are written first and one `sgemm` adds the product onto them.
+    static func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> [Float] {
+        let (n, inputs, outputs) = (x.shape[0], x.shape[1], weight.shape[0])
+        var out = [Float](repeating: 0, count: n * outputs)
+        if out.isEmpty { return out }
+        out.withUnsafeMutableBufferPointer { po in
+            if let bias {
+                bias.scalars.withUnsafeBufferPointer { pb in
+                    for row in 0..<n { (po.baseAddress! + row * outputs).update(from: pb.baseAddress!, count: outputs) }
+                }
+            }
+            if inputs == 0 { return }
+            x.scalars.withUnsafeBufferPointer { px in
+                weight.scalars.withUnsafeBufferPointer { pw in
+                    MatrixProduct.gemm(px.baseAddress!, transposeA: false, pw.baseAddress!, transposeB: true, po.baseAddress!,
+                                       m: n, n: outputs, k: inputs, beta: bias == nil ? 0 : 1)
+                }
+            }
+        }
+        return out
     }
 
     public func backward(_ gy: Tensor, step: LayerStep, accumulateParameterGradients: Bool) throws -> Tensor {
         try checkSignal(gy, step)
-        if accumulateParameterGradients {
-            try weight.gradient.add(try MatrixProduct.matmul(gy, step.input, transposeA: true))
-            if let bias { try bias.gradient.add(try gy.sum(alongAxis: 0)) }
-        }
+        if accumulateParameterGradients { try addParameterGradients(gy, step: step) }
         return try MatrixProduct.matmul(gy, weight.value)
+    }
+
+    /// gradient(W) += gyᵀ · input (accumulated by sgemm in place), gradient(b) += Σ rows of gy.
+    func addParameterGradients(_ gy: Tensor, step: LayerStep) throws {
+        let (n, inputs) = step.input.rank == 2 ? (step.input.shape[0], step.input.shape[1]) : (0, 0)
+        if weight.gradient.shape == [outputs, inputs], gy.shape == [n, outputs], n > 0 {
+            gy.scalars.withUnsafeBufferPointer { pg in
+                step.input.scalars.withUnsafeBufferPointer { px in
+                    weight.gradient.scalars.withUnsafeMutableBufferPointer { pd in
+                        MatrixProduct.gemm(pg.baseAddress!, transposeA: true, px.baseAddress!, transposeB: false,
+                                           pd.baseAddress!, m: outputs, n: inputs, k: n, beta: 1)
+                    }
+                }
+            }
+        } else {
+            try weight.gradient.add(try MatrixProduct.matmul(gy, step.input, transposeA: true))
+        }
+        if let bias { try bias.gradient.add(try gy.sum(alongAxis: 0)) }
     }
 
     /// Throws when a parameter was replaced by a tensor of the wrong shape (e.g. a bad model file).
@@ -60,5 +96,12 @@ public final class Dense: Layer {
         if let bias, bias.value.shape != [outputs] {
             throw LayerError.shapeMismatch(layer: name, what: "bias", expected: "[\(outputs)]", got: bias.value.shape)
         }
+    }
+}
+
+extension Dense: ParameterGradientLayer {
+    func accumulateParameterGradients(_ outputGradient: Tensor, step: LayerStep) throws {
+        try checkSignal(outputGradient, step)
+        try addParameterGradients(outputGradient, step: step)
     }
 }
