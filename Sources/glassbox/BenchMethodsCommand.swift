@@ -76,7 +76,7 @@ struct BenchMethodsCommand: ParsableCommand {
                 network.zeroGradients()
                 let record = try network.forwardRecording(batch.images, training: true)
                 let loss = try SoftmaxCrossEntropy.evaluate(logits: record.output, labels: batch.labels)
-                _ = try network.backward(record, outputGradient: loss.gradient)
+                try network.accumulateParameterGradients(record, outputGradient: loss.gradient)
                 adam.step(network.parameters)
             }
         }

@@ -132,7 +132,7 @@ public final class Trainer {
         }
         let result = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: batch.labels)
         model.zeroGradients()
-        _ = try model.backward(record, outputGradient: result.gradient)
+        try model.accumulateParameterGradients(record, outputGradient: result.gradient)
         optimizer.step(model.parameters)
         return (result.loss, result.correct)
     }
