@@ -23,14 +23,19 @@ enum Samples {
     }
 }
 
-/// Writes sample figures to $GLASSBOX_FIGURE_PREVIEW (if set) for looking at them by eye.
+/// Renders one sample of every figure kind the tutorial uses, decodes each PNG and checks it is drawn
+/// at twice its CSS size. The files go to $GLASSBOX_FIGURE_PREVIEW when set (for looking at them by
+/// eye), else to a temporary directory.
 final class PreviewTests: XCTestCase {
     func testWritePreviews() throws {
-        guard let directory = ProcessInfo.processInfo.environment["GLASSBOX_FIGURE_PREVIEW"] else {
-            throw XCTSkip("set GLASSBOX_FIGURE_PREVIEW to a directory to write previews")
-        }
+        let directory = ProcessInfo.processInfo.environment["GLASSBOX_FIGURE_PREVIEW"]
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-previews-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         func write(_ figure: some Figure, _ name: String) throws {
             let png = try figure.renderPNG()
+            let decoded = try RasterImage(pngBytes: png)
+            XCTAssertEqual(decoded.width, Int((figure.width * 2).rounded()), name)
+            XCTAssertEqual(decoded.height, Int((figure.height * 2).rounded()), name)
             try Data(png).write(to: URL(fileURLWithPath: directory).appendingPathComponent(name + ".png"))
         }
         for name in ["viridis", "hot_r", "bwr", "seismic", "jet", "gray"] {
