@@ -18,6 +18,44 @@ final class BindingsGapTests: XCTestCase {
         return e
     }
 
+    // MARK: 1. layer: for saliency, sensitivity, gradientTimesInput
+
+    func testGradientMethodsExplainAChannelOfALayer() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true, seed: 2)\nlet x = tiny.test[0..<1]")
+        let gradient = try tensor(h, "saliency(net, x, layer: \"fc2\", target: 3, absolute: false).values")
+        XCTAssertEqual(h.result("saliency(net, x, layer: \"fc2\", target: 3).targets"), "[3]")
+        // Central finite differences of unit 3 of fc2 (piecewise linear in x) at a few pixels.
+        guard case .object(let model as ModelValue)? = h.session.value(of: "net"),
+              case .object(let x as ImageBatch)? = h.session.value(of: "x") else { return XCTFail() }
+        let network = model.handle.network
+        func unit(_ input: Tensor) throws -> Double {
+            let record = try network.forwardRecording(input, training: false)
+            let fc2 = try XCTUnwrap(record.steps.first { $0.layer.name == "fc2" }?.output)
+            return Double(fc2.scalars[3])
+        }
+        let largest = gradient.scalars.map { abs($0) }.max() ?? 0
+        XCTAssertGreaterThan(largest, 0)
+        for pixel in [100, 230, 350, 411, 500, 622] {
+            let eps: Float = 1e-2
+            var plus = x.images.scalars, minus = x.images.scalars
+            plus[pixel] += eps
+            minus[pixel] -= eps
+            let fd = (try unit(Tensor(shape: x.images.shape, scalars: plus)) - unit(Tensor(shape: x.images.shape, scalars: minus))) / Double(2 * eps)
+            XCTAssertEqual(Double(gradient.scalars[pixel]), fd, accuracy: 2e-3 * Double(largest) + 1e-5, "pixel \(pixel)")
+        }
+        // Sensitivity is its square, gradient × input multiplies by x.
+        let squared = try tensor(h, "sensitivity(net, x, layer: \"fc2\", target: 3).values")
+        let timesInput = try tensor(h, "gradientTimesInput(net, x, layer: \"fc2\", target: 3).values")
+        for i in stride(from: 0, to: 784, by: 37) {
+            XCTAssertEqual(squared.scalars[i], gradient.scalars[i] * gradient.scalars[i], accuracy: 1e-6 + 1e-4 * squared.scalars[i])
+            XCTAssertEqual(timesInput.scalars[i], gradient.scalars[i] * x.images.scalars[i], accuracy: 1e-6)
+        }
+        XCTAssertEqual(h.error("saliency(net, x, layer: \"fc2\")")?.message,
+                       "saliency: argument 'target' must give the channel to explain when 'layer' is set")
+        XCTAssertEqual(h.error("saliency(net, x, layer: \"fc9\", target: 1)")?.message.hasPrefix("saliency: argument 'layer': model"), true)
+    }
+
     // MARK: 6. negative zero
 
     func testNegativeZeroIsShownAsZero() throws {

@@ -97,10 +97,11 @@ enum MethodBuiltins {
 
     static let sensitivity = Builtin(
         name: "sensitivity",
-        parameters: common() + [BuiltinParameter("exponent", type: "Int", default: .int(2), doc: "the power of the gradient (2 by definition; 4 reproduces chapter 5.1)")],
+        parameters: common(layer: true) + [BuiltinParameter("exponent", type: "Int", default: .int(2), doc: "the power of the gradient (2 by definition; 4 reproduces chapter 5.1)")],
         returns: "Explanation",
         summary: "Sensitivity analysis (chapter 2.1): R = (∂f/∂x)², how much each pixel's change would change the output.",
-        details: "Shown as the reference does: a 'hot' heat map over the digit at alpha 0.5, with a colorbar.",
+        details: "Shown as the reference does: a 'hot' heat map over the digit at alpha 0.5, with a colorbar. With layer: "
+            + "the sensitivity of the sum of that layer's channel `target`.",
         example: "let e = sensitivity(net, xs)\nshow(e)"
     ) { args, context in
         let exponent = try args.int("exponent")
@@ -111,12 +112,13 @@ enum MethodBuiltins {
 
     static let saliency = Builtin(
         name: "saliency",
-        parameters: common() + [BuiltinParameter("absolute", type: "Bool", default: .bool(true), doc: "the absolute value of the gradient (chapter 3.2); false keeps its sign")],
+        parameters: common(layer: true) + [BuiltinParameter("absolute", type: "Bool", default: .bool(true), doc: "the absolute value of the gradient (chapter 3.2); false keeps its sign")],
         returns: "Explanation",
         summary: "Gradient saliency (chapter 3.2): |∂f/∂x| (or the signed gradient with absolute: false).",
-        details: "Chapter 3.2 differentiates the sum of all logits: pass output: \"allLogits\" to reproduce it. Shown in gray "
+        details: "Chapter 3.2 differentiates the sum of all logits: pass output: \"allLogits\" to reproduce it. With layer: "
+            + "the gradient of the sum of that layer's channel `target` (as deconvnet and guidedBackprop do). Shown in gray "
             + "(absolute) or bwr (signed) with a colorbar.",
-        example: "saliency(net, xs)\nsaliency(net, xs, output: \"allLogits\")"
+        example: "saliency(net, xs)\nsaliency(net, xs, output: \"allLogits\")\nsaliency(net, xs[0], target: 45, layer: \"pool3\")"
     ) { args, context in
         let absolute = try args.bool("absolute")
         return try run("saliency", args, context, style: absolute ? .gray : .signed) { call, monitor in
@@ -126,10 +128,11 @@ enum MethodBuiltins {
 
     static let gradientTimesInput = Builtin(
         name: "gradientTimesInput",
-        parameters: common(),
+        parameters: common(layer: true),
         returns: "Explanation",
         summary: "Simple Taylor decomposition (chapter 2.2): R = x ⊙ ∂f/∂x; for a bias-free ReLU net the map sums to f(x).",
-        details: "Shown as the reference does: a bwr heat map over the digit at alpha 0.5, symmetric range, colorbar.",
+        details: "Shown as the reference does: a bwr heat map over the digit at alpha 0.5, symmetric range, colorbar. With layer: "
+            + "x ⊙ the gradient of the sum of that layer's channel `target`.",
         example: "let e = gradientTimesInput(net, xs)\ne.sums\ne.outputs"
     ) { args, context in
         try run("gradientTimesInput", args, context, style: .signedOverInput) { call, monitor in
