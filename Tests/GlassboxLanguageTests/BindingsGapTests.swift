@@ -56,6 +56,31 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(h.error("saliency(net, x, layer: \"fc9\", target: 1)")?.message.hasPrefix("saliency: argument 'layer': model"), true)
     }
 
+    // MARK: 4. show(titles:) with a List
+
+    func testTitleListsGiveOneTitlePerPanel() throws {
+        let h = BindingsHarness()
+        h.run("let xs = tiny.test[0..<2]")
+        // A list of titles draws exactly what the equivalent template draws.
+        h.run("show(xs, titles: [\"0\", \"1\"])")
+        h.run("show(xs, titles: \"{index}\")")
+        h.run("show(xs, titles: [\"1\", \"0\"])")
+        XCTAssertEqual(h.host.displays.count, 3)
+        let pngs = h.host.displays.map { $0.0.png }
+        XCTAssertNotNil(pngs[0])
+        XCTAssertEqual(pngs[0], pngs[1])
+        XCTAssertNotEqual(pngs[0], pngs[2])
+        var options = ImageGridOptions()
+        options.titleList = ["input", "Digit {label}", ""]
+        XCTAssertEqual(try options.title(index: 0, label: 4, function: "show"), "input")
+        XCTAssertEqual(try options.title(index: 1, label: 4, function: "show"), "Digit 4")
+        XCTAssertNil(try options.title(index: 2, label: 4, function: "show"))
+        XCTAssertThrowsError(try options.title(index: 3, label: 4, function: "show"))
+        XCTAssertEqual(h.error("show(xs, titles: [\"a\"])")?.message,
+                       "show: argument 'titles' has 1 title for 2 panels; give one per panel")
+        XCTAssertEqual(h.error("show(xs, titles: [\"a\", 2])")?.message, "show: argument 'titles' must hold Strings, item 1 is Int 2")
+    }
+
     // MARK: 6. negative zero
 
     func testNegativeZeroIsShownAsZero() throws {
