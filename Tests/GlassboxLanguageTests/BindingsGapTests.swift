@@ -81,6 +81,41 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(h.error("show(xs, titles: [\"a\", 2])")?.message, "show: argument 'titles' must hold Strings, item 1 is Int 2")
     }
 
+    // MARK: 5. smoothGrad(runningAverages:)
+
+    func testSmoothGradRunningAveragesAreTheMapsAfterTheFirstNSamples() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true, seed: 2)\nlet x = tiny.test[0..<1]")
+        let sweep = try explanation(h, "smoothGrad(net, x, samples: 6, sigma: 0.1, seed: 3, runningAverages: [2, 6])")
+        XCTAssertEqual(sweep.explanation.count, 2)
+        XCTAssertEqual(sweep.panelTitles, ["N 2", "N 6"])
+        let two = try tensor(h, "smoothGrad(net, x, samples: 2, sigma: 0.1, seed: 3).values")
+        let six = try tensor(h, "smoothGrad(net, x, samples: 6, sigma: 0.1, seed: 3).values")
+        let values = sweep.explanation.attributions.scalars
+        XCTAssertNotEqual(two.scalars, six.scalars)
+        for i in 0..<784 {
+            XCTAssertEqual(values[i], two.scalars[i], accuracy: 1e-6 + 1e-5 * abs(two.scalars[i]))
+            XCTAssertEqual(values[784 + i], six.scalars[i], accuracy: 1e-6 + 1e-5 * abs(six.scalars[i]))
+        }
+        // Without samples: the largest count; two images give count-major panels.
+        let pair = try explanation(h, "smoothGrad(net, tiny.test[0..<2], sigma: 0.1, seed: 3, runningAverages: [1, 4])")
+        XCTAssertEqual(pair.explanation.count, 4)
+        XCTAssertEqual(pair.panelTitles, ["N 1, image 0", "N 1, image 1", "N 4, image 0", "N 4, image 1"])
+        let four = try tensor(h, "smoothGrad(net, tiny.test[0..<2], samples: 4, sigma: 0.1, seed: 3).values")
+        for i in stride(from: 0, to: 1568, by: 11) {
+            XCTAssertEqual(pair.explanation.attributions.scalars[1568 + i], four.scalars[i], accuracy: 1e-6 + 1e-5 * abs(four.scalars[i]))
+        }
+        XCTAssertEqual(pair.images.labels, [pair.images.labels![0], pair.images.labels![1], pair.images.labels![0], pair.images.labels![1]])
+        // Titles survive selection; a template given to show replaces them.
+        XCTAssertEqual(try explanation(h, "smoothGrad(net, x, sigma: 0.1, runningAverages: [1, 2, 3])[1..<3]").panelTitles, ["N 2", "N 3"])
+        h.run("show(smoothGrad(net, x, sigma: 0.1, runningAverages: [1, 2]), colorbar: false)")
+        XCTAssertNotNil(h.host.displays.last?.0.png)
+        XCTAssertEqual(h.error("smoothGrad(net, x, samples: 3, runningAverages: [5])")?.message,
+                       "smoothGrad: argument 'runningAverages' has the count 5 but samples is 3; counts must lie in 1...samples")
+        XCTAssertEqual(h.error("smoothGrad(net, x, runningAverages: [0])")?.message,
+                       "smoothGrad: argument 'runningAverages' has the count 0; counts must be ≥ 1")
+    }
+
     // MARK: 6. negative zero
 
     func testNegativeZeroIsShownAsZero() throws {

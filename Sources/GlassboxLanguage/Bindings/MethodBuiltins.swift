@@ -222,13 +222,26 @@ enum MethodBuiltins {
             BuiltinParameter("noise", type: "Double", default: .double(0.1), doc: "σ relative to each image's value range (max − min)"),
             BuiltinParameter("sigma", type: "Double", default: .nil, doc: "an absolute σ instead (chapter 3.5 uses 0.2)"),
             BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the noise: the same seed gives the same map"),
+            BuiltinParameter("runningAverages", type: "List", default: .nil,
+                             doc: "counts n (e.g. [10, 20, 30]): one map per count, the average of the first n samples (samples defaults to the largest)"),
         ],
         returns: "Explanation",
         summary: "SmoothGrad (chapter 3.5): the gradient averaged over noisy copies of each image.",
-        details: "Shown as the reference does: bwr, symmetric range, with a colorbar.",
-        example: "smoothGrad(net, xs, samples: 100, sigma: 0.2)"
+        details: "Shown as the reference does: bwr, symmetric range, with a colorbar. With runningAverages: the result holds, "
+            + "for each count n in order, the maps of every image after the first n noisy samples (one pass; the same seed "
+            + "gives the same first n samples whatever N is), titled \"N n\": chapter 3.5's N sweep in one figure.",
+        example: "smoothGrad(net, xs, samples: 100, sigma: 0.2)\nsmoothGrad(net, xs[0], sigma: 0.1, runningAverages: [10, 20, 30, 40, 50])"
     ) { args, context in
-        let samples = try args.positiveInt("samples")
+        let counts = args.isNil("runningAverages") ? nil : try args.intList("runningAverages")
+        if let counts {
+            guard !counts.isEmpty else { throw args.error(.value, "runningAverages", "is empty; give counts such as [10, 20, 30]") }
+            if let bad = counts.first(where: { $0 < 1 }) { throw args.error(.value, "runningAverages", "has the count \(bad); counts must be ≥ 1") }
+        }
+        var samples = try args.positiveInt("samples")
+        if let counts, args.ranges["samples"] == nil { samples = counts.max()! }
+        if let counts, let bad = counts.first(where: { $0 > samples }) {
+            throw args.error(.value, "runningAverages", "has the count \(bad) but samples is \(samples); counts must lie in 1...samples")
+        }
         let noise: SmoothGrad.Noise
         if let sigma = try args.optionalDouble("sigma") {
             noise = .absolute(Float(sigma))
@@ -236,10 +249,43 @@ enum MethodBuiltins {
             noise = .relative(Float(try args.double("noise")))
         }
         let seed = try args.seed("seed")
+        if let counts {
+            let call = try prepare(args, function: "smoothGrad", context: context)
+            let method = SmoothGrad(call.explained, samples: samples, noise: noise, seed: seed)
+            let maps = try BindingErrors.translating("smoothGrad") {
+                try method.runningAverages(call.inputs, targets: call.target, at: counts, monitor: context.workMonitor())
+            }
+            return .object(try runningAverageSweep(maps, counts: counts, call: call))
+        }
         return try run("smoothGrad", args, context, style: .signed) { call, monitor in
             try SmoothGrad(call.explained, samples: samples, noise: noise, seed: seed)
                 .attribute(call.inputs, targets: call.target, monitor: monitor)
         }
+    }
+
+    /// The running-average maps joined into one explanation, count by count (every image for the
+    /// first count, then every image for the next, …), each panel titled "N n".
+    static func runningAverageSweep(_ maps: [Explanation], counts: [Int], call: Call) throws -> ExplanationValue {
+        let n = call.images.count
+        var joined = maps[0]
+        var values = [Float]()
+        values.reserveCapacity(maps.count * maps[0].attributions.count)
+        for map in maps { values += map.attributions.scalars }
+        joined.attributions = Tensor(shape: [maps.count * n] + maps[0].attributions.shape.dropFirst(), scalars: values)
+        joined.inputs = Tensor(shape: [maps.count * n] + maps[0].inputs.shape.dropFirst(),
+                               scalars: Array([[Float]](repeating: maps[0].inputs.scalars, count: maps.count).joined()))
+        joined.targets = Array([[Int]](repeating: maps[0].targets, count: maps.count).joined())
+        joined.outputs = Array([[Float]](repeating: maps[0].outputs, count: maps.count).joined())
+        joined.settings = maps[0].settings.map { setting in
+            setting.name == "samples" ? MethodSetting("samples", counts.map(String.init).joined(separator: ", ")) : setting
+        }
+        let repeated = Array(repeating: Array(0..<n), count: maps.count).flatMap { $0 }
+        var result = ExplanationValue(joined, images: try call.images.selecting(repeated, origin: call.images.origin),
+                                      predictions: call.predictions.isEmpty ? nil : repeated.map { call.predictions[$0] }, style: .signed)
+        result.panelTitles = counts.flatMap { count in
+            (0..<n).map { i in n == 1 ? "N \(count)" : "N \(count), image \(i)" }
+        }
+        return result
     }
 
     static let classPrototypes = Builtin(
