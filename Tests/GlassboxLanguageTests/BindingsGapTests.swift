@@ -56,6 +56,62 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(h.error("saliency(net, x, layer: \"fc9\", target: 1)")?.message.hasPrefix("saliency: argument 'layer': model"), true)
     }
 
+    // MARK: 3. stack and reshaped
+
+    func testStackJoinsExplanationsImagesAndTensorsInOrder() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true, seed: 2)\nlet xs = tiny.test[0..<3]")
+        let a = try explanation(h, "saliency(net, xs[0..<2], absolute: false)")
+        let b = try explanation(h, "smoothGrad(net, xs[2], samples: 3)")
+        let joined = try explanation(h, "stack([saliency(net, xs[0..<2], absolute: false), smoothGrad(net, xs[2], samples: 3)])")
+        XCTAssertEqual(joined.explanation.attributions.shape, [3, 1, 28, 28])
+        XCTAssertEqual(joined.explanation.attributions.scalars, a.explanation.attributions.scalars + b.explanation.attributions.scalars)
+        XCTAssertEqual(joined.explanation.targets, a.explanation.targets + b.explanation.targets)
+        XCTAssertEqual(joined.explanation.outputs, a.explanation.outputs + b.explanation.outputs)
+        XCTAssertEqual(joined.images.labels, (a.images.labels ?? []) + (b.images.labels ?? []))
+        XCTAssertEqual(joined.images.images.scalars, a.images.images.scalars + b.images.images.scalars)
+        XCTAssertEqual(joined.explanation.method, "Saliency, SmoothGrad")
+
+        // Images with explanations: an ImageBatch whose later panels are the maps.
+        guard case .object(let mixed as ImageBatch) = try h.value("stack([xs[0], saliency(net, xs[1..<3])])") else { return XCTFail() }
+        XCTAssertEqual(mixed.count, 3)
+        let maps = try explanation(h, "saliency(net, xs[1..<3])").explanation.attributions.scalars
+        guard case .object(let xs as ImageBatch)? = h.session.value(of: "xs") else { return XCTFail() }
+        XCTAssertEqual(Array(mixed.images.scalars[0..<784]), Array(xs.images.scalars[0..<784]))
+        XCTAssertEqual(Array(mixed.images.scalars[784...]), maps)
+        XCTAssertEqual(mixed.labels, xs.labels)   // the maps carry the labels of their inputs
+        guard case .object(let images as ImageBatch) = try h.value("stack([xs[2], xs[0..<2]])") else { return XCTFail() }
+        XCTAssertEqual(images.labels, [xs.labels![2], xs.labels![0], xs.labels![1]])
+
+        // Tensors along the first axis.
+        let t = try tensor(h, "stack([tensor([[1, 2]]), tensor([[3, 4], [5, 6]])])")
+        XCTAssertEqual(t.shape, [3, 2])
+        XCTAssertEqual(t.scalars, [1, 2, 3, 4, 5, 6])
+
+        // Errors name the argument and the shapes.
+        XCTAssertEqual(h.error("stack([tensor([[1, 2]]), tensor([[1, 2, 3]])])")?.message,
+                       "stack: argument 'items' holds a Tensor of shape [1, 3] at item 1 but item 0 has shape [1, 2]; only the first (batch) size may differ")
+        XCTAssertEqual(h.error("stack([])")?.message, "stack: argument 'items' is empty; give at least one item to stack")
+        XCTAssertEqual(h.error("stack([xs, 3])")?.message.hasPrefix("stack: argument 'items' must hold Explanations, ImageBatches or Tensors; item 1 is Int"), true)
+        XCTAssertEqual(h.error("stack(xs)")?.kind, .type)
+    }
+
+    func testReshapedKeepsTheValuesInOrder() throws {
+        let h = BindingsHarness()
+        let t = try tensor(h, "tensor([1, 2, 3, 4, 5, 6]).reshaped([2, 3])")
+        XCTAssertEqual(t.shape, [2, 3])
+        XCTAssertEqual(t.scalars, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(try tensor(h, "tensor([1, 2, 3, 4, 5, 6]).reshaped([-1, 2])").shape, [3, 2])
+        XCTAssertEqual(h.result("tensor([[1, 2], [3, 4]]).reshaped([4]).toList()"), "[1.0, 2.0, 3.0, 4.0]")
+        XCTAssertEqual(h.error("tensor([1, 2, 3, 4, 5, 6]).reshaped([4, 2])")?.message,
+                       "reshaped: argument 'shape' [4, 2] holds 8 values but the tensor of shape [6] has 6")
+        XCTAssertEqual(h.error("tensor([1, 2, 3]).reshaped([-1, 2])")?.message,
+                       "reshaped: argument 'shape' [-1, 2] cannot hold the 3 values of a tensor of shape [3]")
+        XCTAssertEqual(h.error("tensor([1, 2]).reshaped([-1, -1])")?.message, "reshaped: argument 'shape' has more than one -1 in [-1, -1]")
+        XCTAssertNotNil(h.error("tensor([1, 2]).reshaped([-2, -1])"))
+        XCTAssertNotNil(h.error("tensor([]).reshaped([4611686018427387904, 4])"))
+    }
+
     // MARK: 4. show(titles:) with a List
 
     func testTitleListsGiveOneTitlePerPanel() throws {
