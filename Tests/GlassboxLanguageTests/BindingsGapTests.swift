@@ -56,6 +56,23 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(h.error("saliency(net, x, layer: \"fc9\", target: 1)")?.message.hasPrefix("saliency: argument 'layer': model"), true)
     }
 
+    // MARK: 2. classPrototypes prints the cost every reportEvery steps
+
+    func testClassPrototypesPrintOneCostLinePerReport() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true, seed: 2)")
+        h.run("let p = classPrototypes(net, classes: [0, 3], steps: 25, reportEvery: 10)")
+        let lines = h.host.stdout.split(separator: "\n").filter { $0.hasPrefix("step ") }
+        XCTAssertEqual(lines.map { $0.split(separator: " ")[1] }, ["0", "10", "20"])
+        // The printed costs are the method's own.
+        guard case .object(let model as ModelValue)? = h.session.value(of: "net") else { return XCTFail() }
+        let result = try ClassPrototype(model.handle.network, objective: .logitAscent(lambda: 0.01), classes: [0, 3], steps: 25,
+                                        reportEvery: 10).run()
+        XCTAssertEqual(lines.map(String.init), result.costs.dropLast().map { "step \($0.step) cost \(NumberFormat.significant(Double($0.cost), digits: 6))" })
+        XCTAssertTrue(h.host.stdout.contains("classPrototypes: cost"))
+        XCTAssertEqual(h.error("classPrototypes(net, steps: 5, reportEvery: 0)")?.message.contains("reportEvery"), true)
+    }
+
     // MARK: 3. stack and reshaped
 
     func testStackJoinsExplanationsImagesAndTensorsInOrder() throws {

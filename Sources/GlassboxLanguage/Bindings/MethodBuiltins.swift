@@ -1,3 +1,4 @@
+import GlassboxFigures
 import GlassboxEngine
 import GlassboxMethods
 import GlassboxModels
@@ -298,11 +299,13 @@ enum MethodBuiltins {
             BuiltinParameter("steps", type: "Int", default: .int(5000), doc: "Adam steps"),
             BuiltinParameter("lambda", type: "Double", default: .nil, doc: "the L2 weight; nil = 0.1 with means (1.1), 0.01 without (3.2)"),
             BuiltinParameter("learningRate", type: "Double", default: .double(0.001), doc: "Adam's learning rate"),
+            BuiltinParameter("reportEvery", type: "Int", default: .int(500), doc: "print \"step s cost c\" every this many steps (the reference's 500)"),
         ],
         returns: "ImageBatch",
         summary: "Activation maximisation: one prototype image per class, optimised on the pixels of the frozen model (chapters 1.1, 3.2).",
-        details: "The result is an ImageBatch labelled with the classes, shown as gray digits with colorbars; the cost is printed "
-            + "every 500 steps.",
+        details: "The result is an ImageBatch labelled with the classes, shown as gray digits with colorbars. While it runs, "
+            + "one line \"step s cost c\" is printed every reportEvery steps (as the reference does, besides the progress bar), "
+            + "then a summary with the first and the final cost.",
         example: "let prototypes = classPrototypes(net, means: mnist.train, steps: 1000)\nprototypes"
     ) { args, context in
         let model = try args.model("model")
@@ -310,6 +313,7 @@ enum MethodBuiltins {
         guard steps >= 0 else { throw args.error(.value, "steps", "must be ≥ 0, got \(steps)") }
         let learningRate = try args.double("learningRate")
         guard learningRate > 0, learningRate.isFinite else { throw args.error(.value, "learningRate", "must be a positive number") }
+        let reportEvery = try args.positiveInt("reportEvery")
         let classes = args.isNil("classes") ? nil : try args.intList("classes")
         let network = model.handle.network
         let objective: ClassPrototype.Objective
@@ -324,9 +328,18 @@ enum MethodBuiltins {
             objective = .crossEntropyToMeans(means: means.reshaped([classCount] + network.inputShape),
                                              lambda: Float(try args.optionalDouble("lambda") ?? 0.1))
         }
+        let progress = context.workMonitor()
+        let host = context.host
+        let monitor = WorkMonitor(cancellation: progress.cancellation) { event in
+            if !event.finished, let cost = event.metrics.first(where: { $0.name == "cost" }) {
+                host.write("step \(event.completed) cost \(NumberFormat.significant(cost.value, digits: 6))\n", to: .stdout)
+            }
+            progress.progress(event)
+        }
         let result = try BindingErrors.translating("classPrototypes") {
-            try ClassPrototype(network, objective: objective, classes: classes, steps: steps, learningRate: Float(learningRate))
-                .run(monitor: context.workMonitor())
+            try ClassPrototype(network, objective: objective, classes: classes, steps: steps, learningRate: Float(learningRate),
+                               reportEvery: reportEvery)
+                .run(monitor: monitor)
         }
         if let first = result.costs.first, let last = result.costs.last {
             context.host.write("classPrototypes: cost \(ScriptValue.format(Double(first.cost))) at step \(first.step) → "
