@@ -84,11 +84,14 @@ enum StackBuiltin {
     /// One explanation holding every explanation's images in order.
     static func stacking(_ values: [ExplanationValue], _ args: BoundArguments) throws -> ExplanationValue {
         let parts = values.map(\.explanation)
-        try checkShapes(parts.map(\.attributions.shape), what: "maps", args)
+        // As images [N, 1, H, W], so that maps of a dense and a convolutional model can be joined.
+        let maps = values.map { $0.explanation.attributions.reshaped([$0.images.count, 1, $0.images.height, $0.images.width]) }
+        let inputs = values.map { $0.explanation.inputs.reshaped([$0.images.count, 1, $0.images.height, $0.images.width]) }
+        try checkShapes(maps.map(\.shape), what: "maps", args)
         let first = parts[0]
         var joined = first
-        joined.attributions = try stacking(parts.map(\.attributions), args)
-        joined.inputs = try stacking(parts.map(\.inputs), args)
+        joined.attributions = try stacking(maps, args)
+        joined.inputs = try stacking(inputs, args)
         joined.targets = parts.flatMap(\.targets)
         joined.outputs = parts.flatMap(\.outputs)
         joined.baselineOutputs = parts.allSatisfy { $0.baselineOutputs != nil } ? parts.flatMap { $0.baselineOutputs! } : nil
