@@ -69,7 +69,9 @@ final class BindingsGapTests: XCTestCase {
         let result = try ClassPrototype(model.handle.network, objective: .logitAscent(lambda: 0.01), classes: [0, 3], steps: 25,
                                         reportEvery: 10).run()
         XCTAssertEqual(lines.map(String.init), result.costs.dropLast().map { "step \($0.step) cost \(NumberFormat.significant(Double($0.cost), digits: 6))" })
-        XCTAssertTrue(h.host.stdout.contains("classPrototypes: cost"))
+        let last = try XCTUnwrap(result.costs.last)
+        XCTAssertTrue(h.host.stdout.hasSuffix("classPrototypes: cost \(NumberFormat.significant(Double(result.costs[0].cost), digits: 6)) at step 0 → "
+                                              + "\(NumberFormat.significant(Double(last.cost), digits: 6)) at step 25\n"), h.host.stdout)
         XCTAssertEqual(h.error("classPrototypes(net, steps: 5, reportEvery: 0)")?.message.contains("reportEvery"), true)
     }
 

@@ -342,8 +342,8 @@ enum MethodBuiltins {
                 .run(monitor: monitor)
         }
         if let first = result.costs.first, let last = result.costs.last {
-            context.host.write("classPrototypes: cost \(ScriptValue.format(Double(first.cost))) at step \(first.step) → "
-                               + "\(ScriptValue.format(Double(last.cost))) at step \(last.step)\n", to: .stdout)
+            context.host.write("classPrototypes: cost \(NumberFormat.significant(Double(first.cost), digits: 6)) at step \(first.step) → "
+                               + "\(NumberFormat.significant(Double(last.cost), digits: 6)) at step \(last.step)\n", to: .stdout)
         }
         let shape = network.inputShape
         let (h, w) = shape.count == 3 && shape[0] == 1 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))
