@@ -42,6 +42,9 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     /// The model's predicted class per image.
     public let predictions: [Int]?
     public let style: ExplanationStyle
+    /// One default title per panel (e.g. "N 10" for SmoothGrad's running averages); nil = the
+    /// usual "Digit: {label}" titles.
+    public var panelTitles: [String]?
 
     public init(_ explanation: Explanation, images: ImageBatch, predictions: [Int]?, style: ExplanationStyle) {
         self.explanation = explanation
@@ -74,8 +77,10 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         copy.targets = indices.map { explanation.targets[$0] }
         copy.outputs = indices.map { explanation.outputs[$0] }
         copy.baselineOutputs = explanation.baselineOutputs.map { b in indices.map { b[$0] } }
-        return ExplanationValue(copy, images: try images.selecting(indices, origin: images.origin),
-                                predictions: predictions.map { p in indices.map { p[$0] } }, style: style)
+        var selected = ExplanationValue(copy, images: try images.selecting(indices, origin: images.origin),
+                                        predictions: predictions.map { p in indices.map { p[$0] } }, style: style)
+        selected.panelTitles = panelTitles.map { titles in indices.map { titles[$0] } }
+        return selected
     }
 
     public var typeName: String { "Explanation" }
@@ -133,6 +138,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         options.range = style.range
         options.colorbar = true
         options.predictions = predictions
+        options.titleList = panelTitles
         return options
     }
 
@@ -164,6 +170,8 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         copy.settings = []
         copy.baselineOutputs = nil
         let signed = values.scalars.contains { $0 < 0 }
-        return .object(ExplanationValue(copy, images: images, predictions: predictions, style: signed ? .signed : style))
+        var result = ExplanationValue(copy, images: images, predictions: predictions, style: signed ? .signed : style)
+        result.panelTitles = panelTitles
+        return .object(result)
     }
 }

@@ -10,6 +10,8 @@ public struct ImageGridOptions: Sendable {
     public var alpha: Double = 0.5
     /// Title template with `{label}`, `{index}`, `{prediction}`; nil = "Digit: {label}" when labels are known.
     public var titles: String?
+    /// One title (itself a template) per panel, instead of `titles`; "" leaves a panel untitled.
+    public var titleList: [String]?
     /// Grid columns; nil = 2 for ten images (the reference's 5×2 digit grid), else up to 10.
     public var columns: Int?
     /// Whether each panel has a colorbar; nil = for heat maps only.
@@ -30,7 +32,17 @@ public struct ImageGridOptions: Sendable {
 
     /// The title of image `index`, or nil for no title.
     func title(index: Int, label: Int?, function: String) throws -> String? {
-        guard let template = titles ?? (label != nil ? "Digit: {label}" : nil), !template.isEmpty else { return nil }
+        let template: String?
+        if let titleList {
+            guard index < titleList.count else {
+                throw ScriptError(.value, "\(function): argument 'titles' has \(titleList.count) title\(titleList.count == 1 ? "" : "s") "
+                                  + "but the figure has more panels (panel \(index) has none); give one per panel")
+            }
+            template = titleList[index]
+        } else {
+            template = titles ?? (label != nil ? "Digit: {label}" : nil)
+        }
+        guard let template, !template.isEmpty else { return nil }
         var result = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {

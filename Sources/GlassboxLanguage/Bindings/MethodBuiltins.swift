@@ -1,3 +1,4 @@
+import GlassboxFigures
 import GlassboxEngine
 import GlassboxMethods
 import GlassboxModels
@@ -97,10 +98,11 @@ enum MethodBuiltins {
 
     static let sensitivity = Builtin(
         name: "sensitivity",
-        parameters: common() + [BuiltinParameter("exponent", type: "Int", default: .int(2), doc: "the power of the gradient (2 by definition; 4 reproduces chapter 5.1)")],
+        parameters: common(layer: true) + [BuiltinParameter("exponent", type: "Int", default: .int(2), doc: "the power of the gradient (2 by definition; 4 reproduces chapter 5.1)")],
         returns: "Explanation",
         summary: "Sensitivity analysis (chapter 2.1): R = (∂f/∂x)², how much each pixel's change would change the output.",
-        details: "Shown as the reference does: a 'hot' heat map over the digit at alpha 0.5, with a colorbar.",
+        details: "Shown as the reference does: a 'hot' heat map over the digit at alpha 0.5, with a colorbar. With layer: "
+            + "the sensitivity of the sum of that layer's channel `target`.",
         example: "let e = sensitivity(net, xs)\nshow(e)"
     ) { args, context in
         let exponent = try args.int("exponent")
@@ -111,12 +113,13 @@ enum MethodBuiltins {
 
     static let saliency = Builtin(
         name: "saliency",
-        parameters: common() + [BuiltinParameter("absolute", type: "Bool", default: .bool(true), doc: "the absolute value of the gradient (chapter 3.2); false keeps its sign")],
+        parameters: common(layer: true) + [BuiltinParameter("absolute", type: "Bool", default: .bool(true), doc: "the absolute value of the gradient (chapter 3.2); false keeps its sign")],
         returns: "Explanation",
         summary: "Gradient saliency (chapter 3.2): |∂f/∂x| (or the signed gradient with absolute: false).",
-        details: "Chapter 3.2 differentiates the sum of all logits: pass output: \"allLogits\" to reproduce it. Shown in gray "
+        details: "Chapter 3.2 differentiates the sum of all logits: pass output: \"allLogits\" to reproduce it. With layer: "
+            + "the gradient of the sum of that layer's channel `target` (as deconvnet and guidedBackprop do). Shown in gray "
             + "(absolute) or bwr (signed) with a colorbar.",
-        example: "saliency(net, xs)\nsaliency(net, xs, output: \"allLogits\")"
+        example: "saliency(net, xs)\nsaliency(net, xs, output: \"allLogits\")\nsaliency(net, xs[0], target: 45, layer: \"pool3\")"
     ) { args, context in
         let absolute = try args.bool("absolute")
         return try run("saliency", args, context, style: absolute ? .gray : .signed) { call, monitor in
@@ -126,10 +129,11 @@ enum MethodBuiltins {
 
     static let gradientTimesInput = Builtin(
         name: "gradientTimesInput",
-        parameters: common(),
+        parameters: common(layer: true),
         returns: "Explanation",
         summary: "Simple Taylor decomposition (chapter 2.2): R = x ⊙ ∂f/∂x; for a bias-free ReLU net the map sums to f(x).",
-        details: "Shown as the reference does: a bwr heat map over the digit at alpha 0.5, symmetric range, colorbar.",
+        details: "Shown as the reference does: a bwr heat map over the digit at alpha 0.5, symmetric range, colorbar. With layer: "
+            + "x ⊙ the gradient of the sum of that layer's channel `target`.",
         example: "let e = gradientTimesInput(net, xs)\ne.sums\ne.outputs"
     ) { args, context in
         try run("gradientTimesInput", args, context, style: .signedOverInput) { call, monitor in
@@ -219,13 +223,26 @@ enum MethodBuiltins {
             BuiltinParameter("noise", type: "Double", default: .double(0.1), doc: "σ relative to each image's value range (max − min)"),
             BuiltinParameter("sigma", type: "Double", default: .nil, doc: "an absolute σ instead (chapter 3.5 uses 0.2)"),
             BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the noise: the same seed gives the same map"),
+            BuiltinParameter("runningAverages", type: "List", default: .nil,
+                             doc: "counts n (e.g. [10, 20, 30]): one map per count, the average of the first n samples (samples defaults to the largest)"),
         ],
         returns: "Explanation",
         summary: "SmoothGrad (chapter 3.5): the gradient averaged over noisy copies of each image.",
-        details: "Shown as the reference does: bwr, symmetric range, with a colorbar.",
-        example: "smoothGrad(net, xs, samples: 100, sigma: 0.2)"
+        details: "Shown as the reference does: bwr, symmetric range, with a colorbar. With runningAverages: the result holds, "
+            + "for each count n in order, the maps of every image after the first n noisy samples (one pass; the same seed "
+            + "gives the same first n samples whatever N is), titled \"N n\": chapter 3.5's N sweep in one figure.",
+        example: "smoothGrad(net, xs, samples: 100, sigma: 0.2)\nsmoothGrad(net, xs[0], sigma: 0.1, runningAverages: [10, 20, 30, 40, 50])"
     ) { args, context in
-        let samples = try args.positiveInt("samples")
+        let counts = args.isNil("runningAverages") ? nil : try args.intList("runningAverages")
+        if let counts {
+            guard !counts.isEmpty else { throw args.error(.value, "runningAverages", "is empty; give counts such as [10, 20, 30]") }
+            if let bad = counts.first(where: { $0 < 1 }) { throw args.error(.value, "runningAverages", "has the count \(bad); counts must be ≥ 1") }
+        }
+        var samples = try args.positiveInt("samples")
+        if let counts, args.ranges["samples"] == nil { samples = counts.max()! }
+        if let counts, let bad = counts.first(where: { $0 > samples }) {
+            throw args.error(.value, "runningAverages", "has the count \(bad) but samples is \(samples); counts must lie in 1...samples")
+        }
         let noise: SmoothGrad.Noise
         if let sigma = try args.optionalDouble("sigma") {
             noise = .absolute(Float(sigma))
@@ -233,10 +250,43 @@ enum MethodBuiltins {
             noise = .relative(Float(try args.double("noise")))
         }
         let seed = try args.seed("seed")
+        if let counts {
+            let call = try prepare(args, function: "smoothGrad", context: context)
+            let method = SmoothGrad(call.explained, samples: samples, noise: noise, seed: seed)
+            let maps = try BindingErrors.translating("smoothGrad") {
+                try method.runningAverages(call.inputs, targets: call.target, at: counts, monitor: context.workMonitor())
+            }
+            return .object(try runningAverageSweep(maps, counts: counts, call: call))
+        }
         return try run("smoothGrad", args, context, style: .signed) { call, monitor in
             try SmoothGrad(call.explained, samples: samples, noise: noise, seed: seed)
                 .attribute(call.inputs, targets: call.target, monitor: monitor)
         }
+    }
+
+    /// The running-average maps joined into one explanation, count by count (every image for the
+    /// first count, then every image for the next, …), each panel titled "N n".
+    static func runningAverageSweep(_ maps: [Explanation], counts: [Int], call: Call) throws -> ExplanationValue {
+        let n = call.images.count
+        var joined = maps[0]
+        var values = [Float]()
+        values.reserveCapacity(maps.count * maps[0].attributions.count)
+        for map in maps { values += map.attributions.scalars }
+        joined.attributions = Tensor(shape: [maps.count * n] + maps[0].attributions.shape.dropFirst(), scalars: values)
+        joined.inputs = Tensor(shape: [maps.count * n] + maps[0].inputs.shape.dropFirst(),
+                               scalars: Array([[Float]](repeating: maps[0].inputs.scalars, count: maps.count).joined()))
+        joined.targets = Array([[Int]](repeating: maps[0].targets, count: maps.count).joined())
+        joined.outputs = Array([[Float]](repeating: maps[0].outputs, count: maps.count).joined())
+        joined.settings = maps[0].settings.map { setting in
+            setting.name == "samples" ? MethodSetting("samples", counts.map(String.init).joined(separator: ", ")) : setting
+        }
+        let repeated = Array(repeating: Array(0..<n), count: maps.count).flatMap { $0 }
+        var result = ExplanationValue(joined, images: try call.images.selecting(repeated, origin: call.images.origin),
+                                      predictions: call.predictions.isEmpty ? nil : repeated.map { call.predictions[$0] }, style: .signed)
+        result.panelTitles = counts.flatMap { count in
+            (0..<n).map { i in n == 1 ? "N \(count)" : "N \(count), image \(i)" }
+        }
+        return result
     }
 
     static let classPrototypes = Builtin(
@@ -249,11 +299,13 @@ enum MethodBuiltins {
             BuiltinParameter("steps", type: "Int", default: .int(5000), doc: "Adam steps"),
             BuiltinParameter("lambda", type: "Double", default: .nil, doc: "the L2 weight; nil = 0.1 with means (1.1), 0.01 without (3.2)"),
             BuiltinParameter("learningRate", type: "Double", default: .double(0.001), doc: "Adam's learning rate"),
+            BuiltinParameter("reportEvery", type: "Int", default: .int(500), doc: "print \"step s cost c\" every this many steps (the reference's 500)"),
         ],
         returns: "ImageBatch",
         summary: "Activation maximisation: one prototype image per class, optimised on the pixels of the frozen model (chapters 1.1, 3.2).",
-        details: "The result is an ImageBatch labelled with the classes, shown as gray digits with colorbars; the cost is printed "
-            + "every 500 steps.",
+        details: "The result is an ImageBatch labelled with the classes, shown as gray digits with colorbars. While it runs, "
+            + "one line \"step s cost c\" is printed every reportEvery steps (as the reference does, besides the progress bar), "
+            + "then a summary with the first and the final cost.",
         example: "let prototypes = classPrototypes(net, means: mnist.train, steps: 1000)\nprototypes"
     ) { args, context in
         let model = try args.model("model")
@@ -261,6 +313,7 @@ enum MethodBuiltins {
         guard steps >= 0 else { throw args.error(.value, "steps", "must be ≥ 0, got \(steps)") }
         let learningRate = try args.double("learningRate")
         guard learningRate > 0, learningRate.isFinite else { throw args.error(.value, "learningRate", "must be a positive number") }
+        let reportEvery = try args.positiveInt("reportEvery")
         let classes = args.isNil("classes") ? nil : try args.intList("classes")
         let network = model.handle.network
         let objective: ClassPrototype.Objective
@@ -275,13 +328,22 @@ enum MethodBuiltins {
             objective = .crossEntropyToMeans(means: means.reshaped([classCount] + network.inputShape),
                                              lambda: Float(try args.optionalDouble("lambda") ?? 0.1))
         }
+        let progress = context.workMonitor()
+        let host = context.host
+        let monitor = WorkMonitor(cancellation: progress.cancellation) { event in
+            if !event.finished, let cost = event.metrics.first(where: { $0.name == "cost" }) {
+                host.write("step \(event.completed) cost \(NumberFormat.significant(cost.value, digits: 6))\n", to: .stdout)
+            }
+            progress.progress(event)
+        }
         let result = try BindingErrors.translating("classPrototypes") {
-            try ClassPrototype(network, objective: objective, classes: classes, steps: steps, learningRate: Float(learningRate))
-                .run(monitor: context.workMonitor())
+            try ClassPrototype(network, objective: objective, classes: classes, steps: steps, learningRate: Float(learningRate),
+                               reportEvery: reportEvery)
+                .run(monitor: monitor)
         }
         if let first = result.costs.first, let last = result.costs.last {
-            context.host.write("classPrototypes: cost \(ScriptValue.format(Double(first.cost))) at step \(first.step) → "
-                               + "\(ScriptValue.format(Double(last.cost))) at step \(last.step)\n", to: .stdout)
+            context.host.write("classPrototypes: cost \(NumberFormat.significant(Double(first.cost), digits: 6)) at step \(first.step) → "
+                               + "\(NumberFormat.significant(Double(last.cost), digits: 6)) at step \(last.step)\n", to: .stdout)
         }
         let shape = network.inputShape
         let (h, w) = shape.count == 3 && shape[0] == 1 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))

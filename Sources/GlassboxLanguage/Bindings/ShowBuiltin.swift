@@ -14,8 +14,8 @@ enum ShowBuiltin {
             BuiltinParameter("over", type: "ImageBatch", default: .nil, doc: "draw the value as a heat map over these images (gray underneath)"),
             BuiltinParameter("cmap", type: "String", default: .nil, doc: "colour map: gray, hot, viridis, bwr, seismic, jet (add _r to reverse); nil = the value's default"),
             BuiltinParameter("alpha", type: "Double", default: .nil, doc: "opacity of a heat map drawn over images (0…1); nil = 0.5"),
-            BuiltinParameter("titles", type: "String", default: .nil,
-                             doc: "panel title template with {label}, {index}, {prediction}; nil = \"Digit: {label}\" when labels are known, \"\" for none"),
+            BuiltinParameter("titles", type: "String or List", default: .nil,
+                             doc: "panel title template with {label}, {index}, {prediction}, or a List of Strings (one per panel); nil = \"Digit: {label}\" when labels are known, \"\" for none"),
             BuiltinParameter("columns", type: "Int", default: .nil, doc: "grid columns; nil = 2 for ten images (the 5×2 digit grid), else up to 10"),
             BuiltinParameter("colorbar", type: "Bool", default: .nil, doc: "a colorbar beside every panel; nil = for heat maps"),
             BuiltinParameter("range", type: "Any", default: .nil,
@@ -27,14 +27,14 @@ enum ShowBuiltin {
         details: "Heat maps (Explanations, Tensors shaped like the images) use bwr with a symmetric range when they have "
             + "negative values and hot otherwise, unless cmap:/range: say otherwise. Explanations keep the style of their "
             + "method's chapter. Up to 100 images are drawn.",
-        example: "show(xs)\nshow(e, over: xs, cmap: \"bwr\", alpha: 0.5, titles: \"Digit {label}\")\nshow(colormap(\"viridis\"))"
+        example: "show(xs)\nshow(e, over: xs, cmap: \"bwr\", alpha: 0.5, titles: \"Digit {label}\")\nshow(xs[0..<2], titles: [\"first\", \"second\"])\nshow(colormap(\"viridis\"))"
     ) { args, context in
         let value = args.value("value")
         let ticks = try args.bool("ticks")
         let styled = ticks || ["over", "cmap", "alpha", "titles", "columns", "colorbar", "range", "predictions"].contains { !args.isNil($0) }
         switch value {
         case .object(let batch as ImageBatch):
-            var options = try options(args, base: batch.displayOptions)
+            var options = try options(args, base: batch.displayOptions, panels: args.isNil("over") ? batch.count : nil)
             if !args.isNil("over") {
                 let over = try args.imageBatch("over")
                 options.colorbar = options.colorbar ?? true
@@ -47,7 +47,7 @@ enum ShowBuiltin {
         case .object(let explanation as ExplanationValue):
             var base = explanation.displayOptions
             if !args.isNil("cmap") { base.range = nil }
-            let options = try options(args, base: base)
+            let options = try options(args, base: base, panels: explanation.explanation.count)
             let figure: ImageGridFigure
             if !args.isNil("over") {
                 let over = try args.imageBatch("over")
@@ -63,7 +63,7 @@ enum ShowBuiltin {
             } catch let problem as ScriptError {
                 throw args.error(.value, "value", problem.message)
             }
-            let options = try options(args, base: ImageGridOptions())
+            let options = try options(args, base: ImageGridOptions(), panels: args.isNil("over") ? maps.count : nil)
             let figure: ImageGridFigure
             if !args.isNil("over") {
                 let over = try args.imageBatch("over")
@@ -84,11 +84,29 @@ enum ShowBuiltin {
     }
 
     /// `base` with the options given in `args`.
-    static func options(_ args: BoundArguments, base: ImageGridOptions) throws -> ImageGridOptions {
+    /// `panels` (when known) is the number of panels, which a List of titles must match.
+    static func options(_ args: BoundArguments, base: ImageGridOptions, panels: Int? = nil) throws -> ImageGridOptions {
         var options = base
         if let map = try ImageGridOptions.parseColormap(args.value("cmap"), function: "show") { options.colormap = map }
         if let alpha = try args.optionalDouble("alpha") { options.alpha = alpha }
-        if let titles = try args.optionalString("titles") { options.titles = titles }
+        switch args.value("titles") {
+        case .nil: break
+        case .string(let template):
+            options.titles = template
+            options.titleList = nil
+        case .list(let items):
+            options.titleList = try items.enumerated().map { index, item in
+                guard case .string(let title) = item else {
+                    throw args.error(.type, "titles", "must hold Strings, item \(index) is \(item.typeName) \(item.repr.prefix(30))")
+                }
+                return title
+            }
+            if let panels, panels != items.count {
+                throw args.error(.value, "titles", "has \(items.count) title\(items.count == 1 ? "" : "s") for \(panels) panel\(panels == 1 ? "" : "s"); give one per panel")
+            }
+        case let other:
+            throw args.error(.type, "titles", "must be a String template or a List of Strings, got \(other.typeName)")
+        }
         if let columns = try args.optionalInt("columns") { options.columns = columns }
         if !args.isNil("colorbar") { options.colorbar = try args.bool("colorbar") }
         if let range = try ImageGridOptions.parseRange(args.value("range"), function: "show") { options.range = range }

@@ -92,10 +92,44 @@ enum Members {
                 noArgument("toList", "List", "The values as a flat List of Doubles.", "x.toList()") {
                     .list(t.scalars.map { .double(Double($0)) })
                 },
+                Builtin(
+                    name: "reshaped",
+                    parameters: [BuiltinParameter(nil, name: "shape", type: "List",
+                                                  doc: "the new shape: non-negative Ints, at most one -1 (inferred from the others)")],
+                    returns: "Tensor",
+                    summary: "The same values (in the same order) with a new shape holding as many values.",
+                    example: "tensor([1, 2, 3, 4, 5, 6]).reshaped([2, 3])\ne.values.reshaped([-1, 28, 28])"
+                ) { args, _ in .tensor(try reshaping(t, args)) },
             ]
         case .object(let o): return o.methods
         default: return []
         }
+    }
+
+    /// `t` with the shape of `reshaped`'s argument, checked.
+    private static func reshaping(_ t: Tensor, _ args: BoundArguments) throws -> Tensor {
+        var shape = try args.intList("shape")
+        let shown = "[" + shape.map(String.init).joined(separator: ", ") + "]"
+        if let bad = shape.first(where: { $0 < -1 }) {
+            throw args.error(.value, "shape", "has the size \(bad) in \(shown); sizes must be ≥ 0 (or -1 for one inferred size)")
+        }
+        let inferred = shape.indices.filter { shape[$0] == -1 }
+        guard inferred.count <= 1 else { throw args.error(.value, "shape", "has more than one -1 in \(shown)") }
+        var known = 1
+        for size in shape where size != -1 {
+            let (product, overflow) = known.multipliedReportingOverflow(by: size)
+            guard !overflow else { throw args.error(.value, "shape", "\(shown) holds too many values") }
+            known = product
+        }
+        if let slot = inferred.first {
+            guard known > 0, t.count % known == 0 else {
+                throw args.error(.value, "shape", "\(shown) cannot hold the \(t.count) values of a tensor of shape \(t.shape)")
+            }
+            shape[slot] = t.count / known
+        } else if known != t.count {
+            throw args.error(.value, "shape", "\(shown) holds \(known) values but the tensor of shape \(t.shape) has \(t.count)")
+        }
+        return t.reshaped(shape)
     }
 
     /// Every member name (properties then methods).

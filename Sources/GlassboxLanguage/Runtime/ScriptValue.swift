@@ -65,8 +65,10 @@ public enum ScriptValue: Sendable {
         }
     }
 
-    /// Shortest round-tripping form; integral values keep a ".0" so they read as Double.
+    /// Shortest round-tripping form; integral values keep a ".0" so they read as Double. Negative
+    /// zero (e.g. `-2 * 0.0`) is shown as "0.0": the display normalises it, the value keeps its sign.
     public static func format(_ v: Double) -> String {
+        if v == 0 { return "0.0" }
         if v.isNaN { return "nan" }
         if v.isInfinite { return v < 0 ? "-inf" : "inf" }
         return "\(v)"
