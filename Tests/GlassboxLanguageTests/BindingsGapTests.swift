@@ -75,6 +75,27 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(h.error("classPrototypes(net, steps: 5, reportEvery: 0)")?.message.contains("reportEvery"), true)
     }
 
+    func testPrototypesFromABlankDeadStartSayWhyAndNoiseMoves() throws {
+        // A bias-free ReLU network has every first-layer unit at exactly 0 on a blank image, so the
+        // gradient there is zero and the reference's start from zeros cannot move.
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-nb\", untrained: true, seed: 1)")
+        h.run("let blank = classPrototypes(net, classes: [2], steps: 5, reportEvery: 5)")
+        XCTAssertTrue(h.host.stderr.contains("the cost did not move"), h.host.stderr)
+        XCTAssertEqual(h.result("blank.values.sum()"), "0.0")
+        h.run("let moved = classPrototypes(net, classes: [2], steps: 5, start: \"noise\", seed: 3)")
+        guard case .tensor(let start) = try h.value("moved.values"), case .tensor(let again) = try h.value(
+            "classPrototypes(net, classes: [2], steps: 5, start: \"noise\", seed: 3).values") else { return XCTFail() }
+        XCTAssertEqual(start, again, "the noise start is seeded")
+        // From noise the cost moves: the summary line's first and last costs differ.
+        let summaries = h.host.stdout.split(separator: "\n").filter { $0.hasPrefix("classPrototypes: cost") }
+        XCTAssertEqual(summaries.count, 3)
+        let costs = summaries[1].split(separator: " ").compactMap { Double($0) }
+        XCTAssertEqual(costs.count, 4, String(summaries[1]))  // cost, step, cost, step
+        XCTAssertNotEqual(costs[0], costs[2], String(summaries[1]))
+        XCTAssertEqual(h.error("classPrototypes(net, steps: 1, start: \"nosie\")")?.suggestions, ["noise"])
+    }
+
     // MARK: 3. stack and reshaped
 
     func testStackJoinsExplanationsImagesAndTensorsInOrder() throws {

@@ -300,6 +300,9 @@ enum MethodBuiltins {
             BuiltinParameter("lambda", type: "Double", default: .nil, doc: "the L2 weight; nil = 0.1 with means (1.1), 0.01 without (3.2)"),
             BuiltinParameter("learningRate", type: "Double", default: .double(0.001), doc: "Adam's learning rate"),
             BuiltinParameter("reportEvery", type: "Int", default: .int(500), doc: "print \"step s cost c\" every this many steps (the reference's 500)"),
+            BuiltinParameter("start", type: "String", default: .string("zeros"),
+                             doc: "the starting images: \"zeros\" (the reference) or \"noise\" (uniform in [0, 0.1), seeded); a blank image is a dead point for a model whose first-layer ReLUs are all off on it"),
+            BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the \"noise\" start"),
         ],
         returns: "ImageBatch",
         summary: "Activation maximisation: one prototype image per class, optimised on the pixels of the frozen model (chapters 1.1, 3.2).",
@@ -336,14 +339,33 @@ enum MethodBuiltins {
             }
             progress.progress(event)
         }
+        let startKind = try args.string("start")
+        let prototypeCount = classes?.count ?? (network.outputShape.first ?? 10)
+        let start: Tensor?
+        switch startKind {
+        case "zeros":
+            start = nil
+        case "noise":
+            var random = SeededRandom(seed: UInt64(truncatingIfNeeded: try args.int("seed")))
+            let shape = [prototypeCount] + network.inputShape
+            start = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in random.nextUniform(in: 0, 0.1) })
+        default:
+            throw ScriptError(.value, "classPrototypes: argument 'start' must be \"zeros\" or \"noise\", got \"\(startKind)\"",
+                              at: args.ranges["start"], suggestions: Suggestions.closest(to: startKind, among: ["zeros", "noise"]))
+        }
         let result = try BindingErrors.translating("classPrototypes") {
             try ClassPrototype(network, objective: objective, classes: classes, steps: steps, learningRate: Float(learningRate),
                                reportEvery: reportEvery)
-                .run(monitor: monitor)
+                .run(start: start, monitor: monitor)
         }
         if let first = result.costs.first, let last = result.costs.last {
             context.host.write("classPrototypes: cost \(NumberFormat.significant(Double(first.cost), digits: 6)) at step \(first.step) → "
                                + "\(NumberFormat.significant(Double(last.cost), digits: 6)) at step \(last.step)\n", to: .stdout)
+            if steps > 0, first.cost == last.cost, start == nil {
+                context.host.write("classPrototypes: the cost did not move: the gradient at the blank starting images is zero "
+                                   + "(every first-layer ReLU of '\(model.name)' is off on a blank image); try start: \"noise\"\n",
+                                   to: .stderr)
+            }
         }
         let shape = network.inputShape
         let (h, w) = shape.count == 3 && shape[0] == 1 ? (shape[1], shape[2]) : (1, shape.reduce(1, *))
