@@ -137,6 +137,63 @@ struct EngineBench {
             }
         }
 
+        // Explanation path: forward (not training) + input-gradient backward (no parameter gradients),
+        // per layer, at several batch sizes; ms per image-pass is what IG and SmoothGrad pay per row.
+        if ProcessInfo.processInfo.environment["BENCH_EXPLAIN"] != nil {
+            let names = CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst()) : ["cnn-max-b"]
+            for name in names {
+                let net = try model(name)
+                let batches = (ProcessInfo.processInfo.environment["BENCH_BATCHES"] ?? "100,128")
+                    .split(separator: ",").compactMap { Int($0) }
+                for batch in batches {
+                    var irng = SeededRandom(seed: 5)
+                    let x = Tensor(shape: [batch, 1, 28, 28], scalars: (0..<(batch * 784)).map { _ in irng.nextUniform() })
+                    let seed = try oneHotSeed(targets: (0..<batch).map { $0 % 10 }, classes: 10)
+                    var forwardTimes = [[Double]](repeating: [], count: net.layers.count)
+                    var backwardTimes = [[Double]](repeating: [], count: net.layers.count)
+                    var passTimes: [Double] = []
+                    var trainTimes: [Double] = []
+                    let trainLabels = (0..<batch).map { $0 % 10 }
+                    for r in 0..<(repeats + 1) {
+                        net.zeroGradients()
+                        let tt = now()
+                        let trainRecord = try net.forwardRecording(x, training: false)
+                        try net.accumulateParameterGradients(trainRecord, outputGradient: try lossGradient(trainRecord.output, trainLabels))
+                        if r > 0 { trainTimes.append(now() - tt) }
+                        let context = ForwardContext(training: false)
+                        var current = x
+                        var steps: [LayerStep] = []
+                        for (i, layer) in net.layers.enumerated() {
+                            let t0 = now()
+                            let out = try layer.forward(current, context: context)
+                            if r > 0 { forwardTimes[i].append(now() - t0) }
+                            steps.append(LayerStep(layer: layer, index: i, input: current, output: out, auxiliary: nil))
+                            current = out
+                        }
+                        var signal = seed
+                        for i in stride(from: net.layers.count - 1, through: 0, by: -1) {
+                            let t0 = now()
+                            signal = try net.layers[i].backward(signal, step: steps[i], accumulateParameterGradients: false)
+                            if r > 0 { backwardTimes[i].append(now() - t0) }
+                        }
+                        let t0 = now()
+                        let record = try net.forwardRecording(x, training: false)
+                        _ = try net.backward(record, seed: seed, rules: .gradient).inputSignal
+                        if r > 0 { passTimes.append(now() - t0) }
+                    }
+                    // Minima: the machine is shared, the fastest run is the least disturbed one.
+                    let pass = passTimes.min()!, train = trainTimes.min()!
+                    print(String(format: "\n%@ batch %d: explanation pass %.1f ms (%.3f ms per image); training step %.1f ms (%.3f ms per image)",
+                                 name, batch, pass * 1e3, pass * 1e3 / Double(batch), train * 1e3, train * 1e3 / Double(batch)))
+                    for (i, layer) in net.layers.enumerated() {
+                        print(String(format: "  %-9@ %-13@ fwd %7.2f ms  bwd %7.2f ms", layer.name, layer.kind,
+                                     forwardTimes[i].min()! * 1e3, backwardTimes[i].min()! * 1e3))
+                    }
+                }
+            }
+            return
+        }
+
         let names = CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst())
             : ["cnn-max-b", "cnn-do", "allconv", "cnn-stride", "mlp-a"]
         for name in names {

@@ -158,23 +158,38 @@ public enum Convolution2D {
         }
     }
 
-    /// Default number of im2col columns (images × output positions) handled by one `sgemm`.
+    /// Least number of im2col columns (images × output positions) handled by one `sgemm`.
     static let columnBudget = 2048
 
-    /// How many images share one im2col matrix so that small feature maps still give wide products.
+    /// Default size of one im2col block in floats (2048 columns of a 32-channel 3×3 convolution,
+    /// 2.3 MB): convolutions with few rows per column (conv1 of MNIST models: 9) take more images
+    /// per block, so a batch needs a handful of `sgemm` calls and thread hand-offs instead of one
+    /// per two images — each hand-off costs a scheduler slice on a loaded machine.
+    static let columnFloatBudget = 2048 * 288
+
+    /// The columns per block when the caller gives no budget: at least `columnBudget`, more when
+    /// `rows` (C·kh·kw) is small, so that blocks hold about `columnFloatBudget` floats.
     @inline(__always)
-    static func chunkSize(images: Int, spatial: Int, budget: Int) -> Int {
-        Swift.max(1, Swift.min(images, budget / Swift.max(spatial, 1)))
+    static func defaultBudget(rows: Int) -> Int {
+        Swift.max(columnBudget, columnFloatBudget / Swift.max(rows, 1))
+    }
+
+    /// How many images share one im2col matrix so that small feature maps still give wide products;
+    /// `budget` columns per block, or `defaultBudget(rows:)` when nil.
+    @inline(__always)
+    static func chunkSize(images: Int, spatial: Int, budget: Int?, rows: Int) -> Int {
+        let columns = budget ?? defaultBudget(rows: rows)
+        return Swift.max(1, Swift.min(images, columns / Swift.max(spatial, 1)))
     }
 
     /// y = conv(x, weight) + bias.
     public static func forward(input x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
                                padding: Padding) throws -> Tensor {
-        try forward(input: x, weight: weight, bias: bias, stride: stride, padding: padding, budget: columnBudget)
+        try forward(input: x, weight: weight, bias: bias, stride: stride, padding: padding, budget: nil)
     }
 
     static func forward(input x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int),
-                        padding: Padding, budget: Int) throws -> Tensor {
+                        padding: Padding, budget: Int?) throws -> Tensor {
         let g = try geometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
         if let bias, bias.shape != [o] {
@@ -185,7 +200,7 @@ public enum Convolution2D {
         let imageSize = c * g.inputHeight * g.inputWidth
         var out = [Float](scratch: n * o * spatial)
         if out.isEmpty { return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out) }
-        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget, rows: k)
         var cols = [Float](scratch: k * chunk * spatial)
         var product = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         let biasValues = bias?.scalars ?? []
@@ -281,11 +296,11 @@ public enum Convolution2D {
     public static func inputGradient(outputGradient gy: Tensor, weight: Tensor, inputShape: [Int],
                                      stride: (Int, Int), padding: Padding) throws -> Tensor {
         try inputGradient(outputGradient: gy, weight: weight, inputShape: inputShape, stride: stride, padding: padding,
-                          budget: columnBudget)
+                          budget: nil)
     }
 
     static func inputGradient(outputGradient gy: Tensor, weight: Tensor, inputShape: [Int],
-                              stride: (Int, Int), padding: Padding, budget: Int) throws -> Tensor {
+                              stride: (Int, Int), padding: Padding, budget: Int?) throws -> Tensor {
         let g = try geometry(input: inputShape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (inputShape[0], inputShape[1], weight.shape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d input gradient")
@@ -294,7 +309,7 @@ public enum Convolution2D {
         let planeSize = c * g.inputHeight * g.inputWidth
         var dx = [Float](repeating: 0, count: n * planeSize)
         if dx.isEmpty || gy.count == 0 { return Tensor(shape: inputShape, scalars: dx) }
-        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget, rows: k)
         var cols = [Float](scratch: k * chunk * spatial)
         var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         gy.scalars.withUnsafeBufferPointer { pg in
@@ -337,11 +352,11 @@ public enum Convolution2D {
     public static func weightGradient(outputGradient gy: Tensor, input x: Tensor, weightShape: [Int],
                                       stride: (Int, Int), padding: Padding) throws -> Tensor {
         try weightGradient(outputGradient: gy, input: x, weightShape: weightShape, stride: stride, padding: padding,
-                           budget: columnBudget)
+                           budget: nil)
     }
 
     static func weightGradient(outputGradient gy: Tensor, input x: Tensor, weightShape: [Int],
-                               stride: (Int, Int), padding: Padding, budget: Int) throws -> Tensor {
+                               stride: (Int, Int), padding: Padding, budget: Int?) throws -> Tensor {
         let g = try geometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
         let (n, c, o) = (x.shape[0], x.shape[1], weightShape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d weight gradient")
@@ -350,7 +365,7 @@ public enum Convolution2D {
         let imageSize = c * g.inputHeight * g.inputWidth
         var dw = [Float](repeating: 0, count: o * k)
         if dw.isEmpty || gy.count == 0 { return Tensor(shape: weightShape, scalars: dw) }
-        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget, rows: k)
         var cols = [Float](scratch: k * chunk * spatial)
         var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in
@@ -415,11 +430,11 @@ extension Convolution2D {
     public static func gradients(outputGradient gy: Tensor, input x: Tensor, weight: Tensor, stride: (Int, Int),
                                  padding: Padding, withBias: Bool) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
         try gradients(outputGradient: gy, input: x, weight: weight, stride: stride, padding: padding, withBias: withBias,
-                      budget: columnBudget)
+                      budget: nil)
     }
 
     static func gradients(outputGradient gy: Tensor, input x: Tensor, weight: Tensor, stride: (Int, Int),
-                          padding: Padding, withBias: Bool, budget: Int) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
+                          padding: Padding, withBias: Bool, budget: Int?) throws -> (input: Tensor, weight: Tensor, bias: Tensor?) {
         let g = try geometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
         let expected = [n, o, g.outputHeight, g.outputWidth]
@@ -437,7 +452,7 @@ extension Convolution2D {
              withBias ? Tensor(shape: [o], scalars: db.map { Float($0) }) : nil)
         }
         if gy.count == 0 || dx.isEmpty || dw.isEmpty { return result() }
-        let chunk = chunkSize(images: n, spatial: spatial, budget: budget)
+        let chunk = chunkSize(images: n, spatial: spatial, budget: budget, rows: k)
         var cols = [Float](scratch: k * chunk * spatial)
         var gathered = [Float](scratch: chunk > 1 ? o * chunk * spatial : 0)
         x.scalars.withUnsafeBufferPointer { px in

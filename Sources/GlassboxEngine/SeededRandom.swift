@@ -57,6 +57,31 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         spareGaussian = Float(radius * _sin(angle))
         return Float(radius * _cos(angle))
     }
+
+    /// Writes standard normal values into `out`: exactly the values `out.count` calls of
+    /// `nextGaussian()` would return (the generator ends in the same state), without the per-value
+    /// call and spare check — how SmoothGrad draws its noise, a whole image row at a time.
+    public mutating func fillGaussian(_ out: UnsafeMutableBufferPointer<Float>) {
+        guard let base = out.baseAddress, out.count > 0 else { return }
+        let count = out.count
+        var i = 0
+        if let spare = spareGaussian {
+            spareGaussian = nil
+            base[0] = spare
+            i = 1
+        }
+        while i < count {
+            var u1: Double
+            repeat { u1 = Double(next() >> 11) * (1.0 / Double(1 << 53)) } while u1 <= .leastNonzeroMagnitude
+            let u2 = Double(next() >> 11) * (1.0 / Double(1 << 53))
+            let radius = (-2.0 * _log(u1)).squareRoot()
+            let angle = 2.0 * Double.pi * u2
+            base[i] = Float(radius * _cos(angle))
+            let second = Float(radius * _sin(angle))
+            if i + 1 < count { base[i + 1] = second } else { spareGaussian = second }
+            i += 2
+        }
+    }
 }
 
 #if canImport(Glibc)

@@ -17,7 +17,10 @@ public struct ExplainedModel {
     public var batchSize: Int
 
     /// Wraps `network`; throws when its output is not a vector of logits or `batchSize` < 1.
-    public init(_ network: Sequential, output: ExplainedOutput = .logit, batchSize: Int = 64) throws {
+    /// The default of 128 rows per pass is Captum's usual internal batch; on CNN-MAX-B explanation
+    /// passes cost about the same per image at 64, 128 and 256 rows (bench/engine_bench.sh with
+    /// BENCH_EXPLAIN=1), and 128 halves the per-pass overheads of 64.
+    public init(_ network: Sequential, output: ExplainedOutput = .logit, batchSize: Int = 128) throws {
         guard network.outputShape.count == 1, network.outputShape[0] > 0 else {
             throw MethodError.unsupportedModel(
                 method: "explain", message: "the model's last layer should output [N, classes] logits, it outputs [N] + \(network.outputShape)")

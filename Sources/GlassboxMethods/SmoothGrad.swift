@@ -167,12 +167,19 @@ struct NoiseGenerator {
     /// Writes the next `rows` noisy copies into `out` (rows × values per image).
     mutating func fill(_ out: UnsafeMutableBufferPointer<Float>, rows: Int) {
         let per = inputs.valuesPerRow
+        guard let start = out.baseAddress else {
+            next += rows
+            return
+        }
         inputs.scalars.withUnsafeBufferPointer { x in
             for r in 0..<rows {
                 let image = (next + r) / samples
                 let sigma = sigmas[image]
                 let base = image * per
-                for j in 0..<per { out[r * per + j] = x[base + j] + sigma * random.nextGaussian() }
+                let row = start + r * per
+                // The same values as x + σ·nextGaussian() per pixel, drawn for the whole row at once.
+                random.fillGaussian(UnsafeMutableBufferPointer(start: row, count: per))
+                for j in 0..<per { row[j] = x[base + j] + sigma * row[j] }
             }
         }
         next += rows
