@@ -94,6 +94,9 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(costs.count, 4, String(summaries[1]))  // cost, step, cost, step
         XCTAssertNotEqual(costs[0], costs[2], String(summaries[1]))
         XCTAssertEqual(h.error("classPrototypes(net, steps: 1, start: \"nosie\")")?.suggestions, ["noise"])
+        // A gray start is 0.5 everywhere before the first step.
+        guard case .tensor(let gray) = try h.value("classPrototypes(net, classes: [1], steps: 0, start: \"gray\").values") else { return XCTFail() }
+        XCTAssertEqual(Set(gray.scalars), [0.5])
     }
 
     // MARK: 3. stack and reshaped

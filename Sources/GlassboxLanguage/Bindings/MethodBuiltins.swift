@@ -301,7 +301,7 @@ enum MethodBuiltins {
             BuiltinParameter("learningRate", type: "Double", default: .double(0.001), doc: "Adam's learning rate"),
             BuiltinParameter("reportEvery", type: "Int", default: .int(500), doc: "print \"step s cost c\" every this many steps (the reference's 500)"),
             BuiltinParameter("start", type: "String", default: .string("zeros"),
-                             doc: "the starting images: \"zeros\" (the reference) or \"noise\" (uniform in [0, 0.1), seeded); a blank image is a dead point for a model whose first-layer ReLUs are all off on it"),
+                             doc: "the starting images: \"zeros\" (the reference), \"gray\" (0.5 everywhere) or \"noise\" (uniform in [0, 1), seeded); a blank image is a dead point for a model whose first-layer ReLUs are all off on it"),
             BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the \"noise\" start"),
         ],
         returns: "ImageBatch",
@@ -345,13 +345,15 @@ enum MethodBuiltins {
         switch startKind {
         case "zeros":
             start = nil
+        case "gray":
+            start = Tensor(repeating: 0.5, shape: [prototypeCount] + network.inputShape)
         case "noise":
             var random = SeededRandom(seed: UInt64(truncatingIfNeeded: try args.int("seed")))
             let shape = [prototypeCount] + network.inputShape
-            start = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in random.nextUniform(in: 0, 0.1) })
+            start = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in random.nextUniform() })
         default:
-            throw ScriptError(.value, "classPrototypes: argument 'start' must be \"zeros\" or \"noise\", got \"\(startKind)\"",
-                              at: args.ranges["start"], suggestions: Suggestions.closest(to: startKind, among: ["zeros", "noise"]))
+            throw ScriptError(.value, "classPrototypes: argument 'start' must be \"zeros\", \"gray\" or \"noise\", got \"\(startKind)\"",
+                              at: args.ranges["start"], suggestions: Suggestions.closest(to: startKind, among: ["zeros", "gray", "noise"]))
         }
         let result = try BindingErrors.translating("classPrototypes") {
             try ClassPrototype(network, objective: objective, classes: classes, steps: steps, learningRate: Float(learningRate),
@@ -363,7 +365,7 @@ enum MethodBuiltins {
                                + "\(NumberFormat.significant(Double(last.cost), digits: 6)) at step \(last.step)\n", to: .stdout)
             if steps > 0, first.cost == last.cost, start == nil {
                 context.host.write("classPrototypes: the cost did not move: the gradient at the blank starting images is zero "
-                                   + "(every first-layer ReLU of '\(model.name)' is off on a blank image); try start: \"noise\"\n",
+                                   + "(every first-layer ReLU of '\(model.name)' is off on a blank image); try start: \"gray\" or \"noise\"\n",
                                    to: .stderr)
             }
         }
