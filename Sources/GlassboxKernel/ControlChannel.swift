@@ -82,12 +82,7 @@ final class ControlChannel: @unchecked Sendable {
             relay.interrupt()
             replies.send("interrupt_reply", content: ["status": "ok"], to: request, on: socket)
         case "shutdown_request":
-            let restart = JSONFields.bool(request.content, "restart") ?? false
-            let content: [String: Any] = ["status": "ok", "restart": restart]
-            replies.send("shutdown_reply", content: content, to: request, on: socket)
-            publisher.publish("shutdown_reply", content: content, parent: request.rawHeader)
-            publisher.publishStatus("idle", parent: request.rawHeader)
-            shutdown.requestShutdown()
+            shutdown.answer(request, replies: replies, on: socket)
             return
         default:
             KernelLog.warning("control: unknown message type \"\(request.msgType)\" ignored")

@@ -61,6 +61,17 @@ final class ShutdownCoordinator: @unchecked Sendable {
         lock.withLock { finished = true }
     }
 
+    /// Answers a `shutdown_request` (on shell or control): the reply to the requester, the same
+    /// reply and an idle status on iopub, then the shutdown itself.
+    func answer(_ request: WireMessage, replies: ReplySender, on socket: ZMQSocket) {
+        let restart = JSONFields.bool(request.content, "restart") ?? false
+        let content: [String: Any] = ["status": "ok", "restart": restart]
+        replies.send("shutdown_reply", content: content, to: request, on: socket)
+        publisher.publish("shutdown_reply", content: content, parent: request.rawHeader)
+        publisher.publishStatus("idle", parent: request.rawHeader)
+        requestShutdown()
+    }
+
     func requestShutdown() {
         let first = lock.withLock { () -> Bool in
             defer { requested = true }

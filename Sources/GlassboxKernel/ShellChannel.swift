@@ -98,12 +98,7 @@ final class ShellChannel {
             for channel in ConnectionFile.Channel.allCases { content["\(channel.rawValue)_port"] = connection.port(of: channel) }
             replies.send("connect_reply", content: content, to: request, on: socket)
         case "shutdown_request":
-            let restart = JSONFields.bool(request.content, "restart") ?? false
-            let content: [String: Any] = ["status": "ok", "restart": restart]
-            replies.send("shutdown_reply", content: content, to: request, on: socket)
-            publisher.publish("shutdown_reply", content: content, parent: request.rawHeader)
-            publisher.publishStatus("idle", parent: request.rawHeader)
-            shutdown.requestShutdown()
+            shutdown.answer(request, replies: replies, on: socket)
             return
         default:
             KernelLog.warning("shell: unknown message type \"\(request.msgType)\" ignored")
