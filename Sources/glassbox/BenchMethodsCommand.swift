@@ -6,7 +6,7 @@ import GlassboxMethods
 import GlassboxModels
 
 /// `glassbox bench-methods`: times integrated gradients and SmoothGrad on the chapter CNN
-/// (CNN-MAX-B of chapters 3.2/3.4) for one image per digit, and writes the weights (PyTorch
+/// (the bundled CNN-MAX-B of chapters 3.2/3.4) for one image per digit, and writes the weights (PyTorch
 /// layouts), the images, the maps and the SmoothGrad noisy inputs as safetensors so that
 /// `bench/methods_bench.py` can compare with Captum on exactly the same numbers.
 struct BenchMethodsCommand: ParsableCommand {
@@ -17,8 +17,11 @@ struct BenchMethodsCommand: ParsableCommand {
     @Option(help: "Directory to write weights.safetensors and maps.safetensors into.")
     var out: String = "bench/out"
 
-    @Option(help: "Directory holding the MNIST files (falls back to random images when they cannot be read).")
+    @Option(help: "Directory holding the MNIST files.")
     var mnist: String = "../shared/data/mnist"
+
+    @Flag(help: "Explain seeded uniform-noise images instead of MNIST (for machines without the dataset).")
+    var randomImages = false
 
     @Option(help: "Integrated-gradients steps.")
     var steps: Int = 50
@@ -35,55 +38,40 @@ struct BenchMethodsCommand: ParsableCommand {
     @Option(help: "Timed repetitions (the fastest is reported).")
     var repeats: Int = 3
 
-    @Option(help: "Adam steps of training on MNIST before explaining (0 = Glorot-initialised weights).")
-    var trainSteps: Int = 0
-
-    @Option(help: "A Glassbox model file (CNN-MAX-B or CNN-MAX-NB layout) to explain instead of a fresh network.")
-    var model: String?
+    @Option(help: "The model to explain: a zoo name with trained weights (the bundled chapter CNN by default) or a Glassbox model file of the same layout.")
+    var model: String = "cnn-max-b"
 
     func run() throws {
-        var rng = SeededRandom(seed: 2026)
-        let network = try model.map { try ModelFile.load(from: URL(fileURLWithPath: $0)).model } ?? Sequential(layers: [
-            Conv2D(name: "conv1", inChannels: 1, outChannels: 32, kernel: (3, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
-            ReLU(name: "relu1"), MaxPool2D(name: "pool1", window: (2, 2), stride: (2, 2), padding: .same),
-            Conv2D(name: "conv2", inChannels: 32, outChannels: 64, kernel: (3, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
-            ReLU(name: "relu2"), MaxPool2D(name: "pool2", window: (2, 2), stride: (2, 2), padding: .same),
-            Conv2D(name: "conv3", inChannels: 64, outChannels: 128, kernel: (3, 3), stride: (1, 1), padding: .same, bias: true, rng: &rng),
-            ReLU(name: "relu3"), MaxPool2D(name: "pool3", window: (2, 2), stride: (2, 2), padding: .same),
-            Flatten(name: "flatten"),
-            Dense(name: "fc1", inputs: 2048, outputs: 625, bias: true, rng: &rng), ReLU(name: "relu4"),
-            Dense(name: "logits", inputs: 625, outputs: 10, bias: true, rng: &rng),
-        ], inputShape: [1, 28, 28])
+        let network: Sequential
+        if FileManager.default.fileExists(atPath: model) {
+            network = try ModelFile.load(from: URL(fileURLWithPath: model)).model
+        } else {
+            network = try ModelZoo.load(model).model
+        }
 
-        var images: Tensor
+        let images: Tensor
         var labels = Array(0..<10)
-        var source = "random"
-        var trainSet: LabelledImages?
-        if let data = try? MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist))) {
+        let source: String
+        if randomImages {
+            var rng = SeededRandom(seed: 2026)
+            images = Tensor(shape: [10, 1, 28, 28], scalars: (0..<7840).map { _ in rng.nextUniform() })
+            source = "seeded uniform noise (--random-images)"
+        } else {
+            let data: MNIST
+            do {
+                data = try MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist)))
+            } catch {
+                throw ValidationError("\(error)\nPass --mnist DIR, set $GLASSBOX_DATA, or run with --random-images.")
+            }
             let chosen = try data.train.perDigit(index: 1)
             images = chosen.images
             labels = chosen.labels
             source = "MNIST train, image 1 of each digit"
-            trainSet = data.train
-        } else {
-            images = Tensor(shape: [10, 1, 28, 28], scalars: (0..<7840).map { _ in rng.nextUniform() })
-        }
-        if trainSteps > 0, let train = trainSet {
-            var adam = Adam()
-            for step in 0..<trainSteps {
-                let start = (step * 100) % (train.count - 100)
-                let batch = try train[start..<(start + 100)]
-                network.zeroGradients()
-                let record = try network.forwardRecording(batch.images, training: true)
-                let loss = try SoftmaxCrossEntropy.evaluate(logits: record.output, labels: batch.labels)
-                try network.accumulateParameterGradients(record, outputGradient: loss.gradient)
-                adam.step(network.parameters)
-            }
         }
 
-        let model = try ExplainedModel(network, output: .logit, batchSize: batchSize)
-        let ig = IntegratedGradients(model, steps: steps)
-        let smooth = SmoothGrad(model, samples: samples, noise: .relative(noise), seed: 1)
+        let explained = try ExplainedModel(network, output: .logit, batchSize: batchSize)
+        let ig = IntegratedGradients(explained, steps: steps)
+        let smooth = SmoothGrad(explained, samples: samples, noise: .relative(noise), seed: 1)
         func fastest(_ body: () throws -> Explanation) throws -> (Explanation, Double) {
             var best = Double.infinity
             var result: Explanation?
@@ -117,7 +105,7 @@ struct BenchMethodsCommand: ParsableCommand {
         }
         let summary: [String: Any] = [
             "images": source, "steps": steps, "samples": samples, "noise": Double(noise), "batch_size": batchSize,
-            "train_steps": trainStepsUsed(trainSet), "ig_ms_per_image": igTime / count, "smoothgrad_ms_per_image": sgTime / count,
+            "model": model, "ig_ms_per_image": igTime / count, "smoothgrad_ms_per_image": sgTime / count,
             "ig_max_completeness_gap": gaps.max() ?? 0, "out": directory.path,
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
@@ -144,6 +132,4 @@ struct BenchMethodsCommand: ParsableCommand {
         }
         return entries
     }
-
-    private func trainStepsUsed(_ train: LabelledImages?) -> Int { train == nil ? 0 : trainSteps }
 }

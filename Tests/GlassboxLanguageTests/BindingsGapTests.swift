@@ -52,7 +52,7 @@ final class BindingsGapTests: XCTestCase {
             XCTAssertEqual(timesInput.scalars[i], gradient.scalars[i] * x.images.scalars[i], accuracy: 1e-6)
         }
         XCTAssertEqual(h.error("saliency(net, x, layer: \"fc2\")")?.message,
-                       "saliency: argument 'target' must give the channel to explain when 'layer' is set")
+                       "saliency: argument 'target' must give the channel to explain (an Int or a List) when 'layer' is set")
         XCTAssertEqual(h.error("saliency(net, x, layer: \"fc9\", target: 1)")?.message.hasPrefix("saliency: argument 'layer': model"), true)
     }
 

@@ -10,10 +10,16 @@ final class BindingsMethodTests: XCTestCase {
         let h = BindingsHarness()
         h.run("let net = model(\"mlp-nb\", untrained: true, seed: 3)\nlet xs = tiny.test[0..<4]")
         guard case .success = h.run("let e = gradientTimesInput(net, xs)") else { return XCTFail(h.result("e")) }
-        // Bias-free ReLU net: Σ x·∂S_c/∂x = S_c(x) for each image, and targets default to the labels.
+        // Targets default to each image's predicted class, as in Captum's usual call.
+        XCTAssertEqual(try h.value("e.targets"), try h.value("predict(net, xs).classes"))
+        XCTAssertEqual(try h.value("e.targets"), try h.value("e.predictions"))
+        // The reference chapters explain the true digit: target: "label".
+        guard case .success = h.run("let e = gradientTimesInput(net, xs, target: \"label\")") else { return XCTFail(h.result("e")) }
+        XCTAssertEqual(try h.value("e.targets"), try h.value("xs.labels"))
+        XCTAssertNotEqual(try h.value("e.targets"), try h.value("e.predictions"), "the untrained net should miss some labels")
+        // Bias-free ReLU net: Σ x·∂S_c/∂x = S_c(x) for each image.
         guard case .list(let sums) = try h.value("e.sums"), case .list(let outputs) = try h.value("e.outputs") else { return XCTFail() }
         for (s, o) in zip(sums, outputs) { XCTAssertEqual(s.numberValue!, o.numberValue!, accuracy: 1e-3 * max(1, abs(o.numberValue!))) }
-        XCTAssertEqual(try h.value("e.targets"), try h.value("xs.labels"))
         // The explained outputs are the logits of the labelled classes.
         guard case .tensor(let logits) = try h.value("predict(net, xs).logits"), case .list(let labels) = try h.value("xs.labels") else { return XCTFail() }
         for (i, label) in labels.enumerated() {
@@ -57,6 +63,11 @@ final class BindingsMethodTests: XCTestCase {
         XCTAssertEqual(h.error("integratedGradients(net, xs, rule: \"simpson\")")?.kind, .value)
         XCTAssertEqual(h.error("integratedGradients(net, xs, output: \"logits\")")?.suggestions.first, "logit")
         XCTAssertEqual(h.error("guidedBackprop(net, xs, layer: \"fc9\", target: 1)")?.suggestions.first, "fc1")
+        // A layer's channel must be named; the class defaults do not apply to channels.
+        XCTAssertEqual(h.error("guidedBackprop(net, xs, layer: \"fc1\")")?.kind, .value)
+        XCTAssertEqual(h.error("guidedBackprop(net, xs, layer: \"fc1\", target: \"label\")")?.kind, .value)
+        let unlabelled = "integratedGradients(net, xs.values, target: \"label\", steps: 5)"
+        XCTAssertTrue(h.error(unlabelled)?.message.contains("no labels") ?? false, h.result(unlabelled))
     }
 
     func testOtherMethodsRunAndKeepTheirChaptersStyles() throws {

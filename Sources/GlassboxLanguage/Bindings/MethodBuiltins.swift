@@ -20,8 +20,8 @@ enum MethodBuiltins {
         var parameters = [
             BuiltinParameter(nil, name: "model", type: "Model", doc: "the classifier to explain"),
             BuiltinParameter(nil, name: "images", type: "ImageBatch or Tensor", doc: "the images to explain"),
-            BuiltinParameter("target", type: "Int, List or String", default: .nil,
-                             doc: "the class (or channel) explained: an Int for all images, a List (one per image), \"label\" or \"predicted\"; nil = each image's label when known (the reference's choice), else the predicted class"),
+            BuiltinParameter("target", type: "Int, List or String", default: .string("predicted"),
+                             doc: "the class (or channel) explained: \"predicted\" (each image's predicted class), \"label\" (each image's true digit, the reference chapters' choice), an Int for all images, or a List (one per image); with layer, the channel (an Int or a List)"),
             BuiltinParameter("output", type: "String", default: .string(output),
                              doc: "the explained scalar: \"logit\" (S_c), \"probability\" (p_c), \"reluLogit\" (ReLU(S_c)) or \"allLogits\" (Σ S)"),
         ]
@@ -65,12 +65,18 @@ enum MethodBuiltins {
                               + names.joined(separator: ", "), at: args.ranges["layer"], suggestions: Suggestions.closest(to: layer, among: names))
         }
         let target: Target
-        switch args.value("target") {
-        case .nil:
-            if layer != nil { throw args.error(.value, "target", "must give the channel to explain when 'layer' is set") }
-            target = images.labels.map { .classes($0) } ?? .predicted
-        case .string("predicted") where layer == nil: target = .predicted
-        case .string("label") where layer == nil:
+        let value = args.value("target")
+        let namesAClass: Bool
+        switch value {
+        case .nil, .string("predicted"), .string("label"): namesAClass = true
+        default: namesAClass = false
+        }
+        if layer != nil, namesAClass {
+            throw args.error(.value, "target", "must give the channel to explain (an Int or a List) when 'layer' is set")
+        }
+        switch value {
+        case .nil, .string("predicted"): target = .predicted
+        case .string("label"):
             guard let labels = images.labels else { throw args.error(.value, "target", "is \"label\" but the images have no labels") }
             target = .classes(labels)
         case .int(let c): target = layer.map { .channel(c, layer: $0) } ?? .class(c)
