@@ -30,7 +30,9 @@ let package = Package(
         // C shims over Debian's -dev packages.
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Header only: GlassboxEngine opens OpenBLAS with dlopen so that it can choose the kernels
+        // before the library starts (OpenBLASLibrary.swift).
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "GlassboxEngine", dependencies: ["COpenBLAS"]),

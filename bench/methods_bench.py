@@ -22,7 +22,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_glassbox(args):
+def run_glassbox(args, env=None):
     binary = args.glassbox
     if binary is None:
         print("building glassbox (release)…", file=sys.stderr)
@@ -33,7 +33,7 @@ def run_glassbox(args):
                "--repeats", str(args.repeats), "--model", args.model]
     if args.random_images:
         command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -182,18 +182,27 @@ def main():
     parser.add_argument("--random-images", action="store_true", help="explain seeded noise instead of MNIST")
     args = parser.parse_args()
 
-    summary = run_glassbox(args)
-    print(f"images: {summary['images']}; steps {summary['steps']}, samples {summary['samples']}, "
-          f"batch {summary['batch_size']}, model {summary['model']}")
-    print(f"Glassbox integrated gradients: {summary['ig_ms_per_image']:8.2f} ms/image  "
-          f"(largest |Σ IG − (f(x) − f(0))| = {summary['ig_max_completeness_gap']:.3g})")
-    print(f"Glassbox SmoothGrad:           {summary['smoothgrad_ms_per_image']:8.2f} ms/image")
-    try:
-        check_layouts_with_numpy(summary)
-    except ImportError:
-        print("NumPy not available: layout check skipped")
-    compare_with_captum(args, summary)
-
+    # Glassbox asks OpenBLAS for its AVX-512 kernels on AMD processors that have them, unless
+    # $OPENBLAS_CORETYPE says otherwise (some machines set it globally). When it is set, the
+    # benchmark runs both: as this environment configures it, and with Glassbox's own choice.
+    runs = [("as configured", None)]
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        unset = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+        runs = [(f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} from the environment", None),
+                ("OPENBLAS_CORETYPE unset (Glassbox chooses the kernels)", unset)]
+    for title, env in runs:
+        summary = run_glassbox(args, env)
+        print(f"== {title}: {summary['blas']}")
+        print(f"images: {summary['images']}; steps {summary['steps']}, samples {summary['samples']}, "
+              f"batch {summary['batch_size']}, model {summary['model']}")
+        print(f"Glassbox integrated gradients: {summary['ig_ms_per_image']:8.2f} ms/image  "
+              f"(largest |Σ IG − (f(x) − f(0))| = {summary['ig_max_completeness_gap']:.3g})")
+        print(f"Glassbox SmoothGrad:           {summary['smoothgrad_ms_per_image']:8.2f} ms/image")
+        try:
+            check_layouts_with_numpy(summary)
+        except ImportError:
+            print("NumPy not available: layout check skipped")
+        compare_with_captum(args, summary)
 
 if __name__ == "__main__":
     main()

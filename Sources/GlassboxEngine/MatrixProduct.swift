@@ -6,7 +6,18 @@ import COpenBLAS
 /// measured with `bench/engine_bench.sh` on a quiet machine, 2 threads against
 /// OPENBLAS_NUM_THREADS=1: sgemm 1024³ 211 vs 107 GFLOP/s, CNN-MAX-B training step (batch 100)
 /// 84 vs 108 ms, MLP-A 1.9 vs 2.7 ms — even the small per-chunk products gain from the second core.
+///
+/// Kernels: OpenBLAS is opened at the first product, with its AVX-512 kernels requested on AMD
+/// processors that have them (see `OpenBLASLibrary`); `kernelDescription` says which ones run.
 public enum MatrixProduct {
+    /// Which OpenBLAS kernels run, e.g. "OpenBLAS SkylakeX kernels (requested by Glassbox)".
+    public static var kernelDescription: String {
+        let library = OpenBLASLibrary.functions
+        return "OpenBLAS \(library.coreName) kernels"
+            + (library.requestedCoreType != nil ? " (requested by Glassbox for this processor)" : "")
+            + ", \(library.getThreadCount()) threads"
+    }
+
     /// C = alpha · op(A) · op(B) + beta · C on raw row-major buffers, where op(A) is m×k and
     /// op(B) is k×n. `a` is stored m×k (or k×m when `transposeA`), `b` k×n (or n×k when `transposeB`).
     @inline(__always)
@@ -23,7 +34,7 @@ public enum MatrixProduct {
             }
             return
         }
-        cblas_sgemm(
+        OpenBLASLibrary.functions.sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,

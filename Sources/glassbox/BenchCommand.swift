@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let sgemm = Self.measureSgemm(size: 2048)
-        emit(String(format: "sgemm 2048³: %.1f GFLOP/s", sgemm))
+        emit(String(format: "sgemm 2048³: %.1f GFLOP/s", sgemm) + " (\(MatrixProduct.kernelDescription))")
         for name in models.split(separator: ",").map(String.init) {
             let entry = try ModelZoo.entry(named: name)
             let shape = entry.architecture.inputShape
