@@ -10,6 +10,12 @@ import COpenBLAS
 /// Kernels: OpenBLAS is opened at the first product, with its AVX-512 kernels requested on AMD
 /// processors that have them (see `OpenBLASLibrary`); `kernelDescription` says which ones run.
 public enum MatrixProduct {
+    /// Opens OpenBLAS now (it is otherwise opened at the first product) and throws a clear error
+    /// when it cannot be loaded, so that programs can report it at start instead of stopping later.
+    public static func loadLibrary() throws {
+        if case .failure(let error) = OpenBLASLibrary.loaded { throw error }
+    }
+
     /// Which OpenBLAS kernels run, e.g. "OpenBLAS SkylakeX kernels (requested by Glassbox)".
     public static var kernelDescription: String {
         let library = OpenBLASLibrary.functions

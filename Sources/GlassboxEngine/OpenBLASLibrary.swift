@@ -26,7 +26,6 @@ enum OpenBLASLibrary {
     struct Functions: @unchecked Sendable {
         let sgemm: SgemmFunction
         let getThreadCount: @convention(c) () -> Int32
-        let setThreadCount: @convention(c) (Int32) -> Void
         /// OpenBLAS's name for the kernels it runs ("SkylakeX", "Haswell", …).
         let coreName: String
         /// The core type Glassbox asked for, or nil when OpenBLAS chose (or the user did).
@@ -37,7 +36,16 @@ enum OpenBLASLibrary {
     static let candidates = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "libopenblas.0.dylib"]
 
     /// Loaded on first use (Swift initialises a static once, thread-safely).
-    static let functions: Functions = load()
+    static let loaded: Result<Functions, EngineError> = load()
+
+    /// The functions; stops the process with the loading error when OpenBLAS could not be opened
+    /// (programs call `MatrixProduct.loadLibrary()` at start to report that cleanly instead).
+    static var functions: Functions {
+        switch loaded {
+        case .success(let functions): return functions
+        case .failure(let error): fatalError("\(error)")
+        }
+    }
 
     /// The core type to request: "SKYLAKEX" on an AMD processor with the AVX-512 subsets OpenBLAS's
     /// SkylakeX kernels use, unless `$OPENBLAS_CORETYPE` is set; nil otherwise.
@@ -56,9 +64,12 @@ enum OpenBLASLibrary {
         return vendor == "AuthenticAMD" && required.allSatisfy(flags.contains) ? "SKYLAKEX" : nil
     }
 
-    private static func load() -> Functions {
-        let environment = currentEnvironment()
-        let cpuInfo = (try? readTextFile("/proc/cpuinfo")) ?? ""
+    private static func load() -> Result<Functions, EngineError> {
+        open(candidates: candidates, environment: currentEnvironment(), cpuInfo: (try? readTextFile("/proc/cpuinfo")) ?? "")
+    }
+
+    /// Opens the first of `candidates` that loads, after requesting `preferredCoreType` kernels.
+    static func open(candidates: [String], environment: [String: String], cpuInfo: String) -> Result<Functions, EngineError> {
         let requested = preferredCoreType(environment: environment, cpuInfo: cpuInfo)
         if let requested { setenv("OPENBLAS_CORETYPE", requested, 1) }
         var handle: UnsafeMutableRawPointer?
@@ -70,24 +81,28 @@ enum OpenBLASLibrary {
         }
         if requested != nil { unsetenv("OPENBLAS_CORETYPE") }
         guard let handle else {
-            fatalError("Glassbox needs OpenBLAS and could not load it (tried \(candidates.joined(separator: ", "))): "
-                       + errors.joined(separator: "; ") + ". On Debian or Ubuntu: apt-get install libopenblas0")
+            return .failure(.invalidArgument(operation: "OpenBLAS", message: "Glassbox needs OpenBLAS and could not load it: "
+                + errors.joined(separator: "; ") + ". On Debian or Ubuntu: apt-get install libopenblas0"))
         }
-        func symbol<T>(_ name: String, as type: T.Type) -> T {
+        var missing: [String] = []
+        func symbol<T>(_ name: String, as type: T.Type) -> T? {
             guard let address = dlsym(handle, name) else {
-                fatalError("the OpenBLAS library that was loaded has no \(name)")
+                missing.append(name)
+                return nil
             }
             return unsafeBitCast(address, to: type)
         }
         typealias CoreNameFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
-        let coreName = dlsym(handle, "openblas_get_corename")
-            .flatMap { unsafeBitCast($0, to: CoreNameFunction.self)() }
-            .map { String(cString: $0) } ?? "unknown"
-        return Functions(
-            sgemm: symbol("cblas_sgemm", as: SgemmFunction.self),
-            getThreadCount: symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self),
-            setThreadCount: symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self),
-            coreName: coreName, requestedCoreType: requested)
+        let coreName = symbol("openblas_get_corename", as: CoreNameFunction.self)
+            .flatMap { $0() }.map { String(cString: $0) } ?? "unknown"
+        missing.removeAll()  // the core name is optional
+        let sgemm = symbol("cblas_sgemm", as: SgemmFunction.self)
+        let getThreads = symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self)
+        guard let sgemm, let getThreads else {
+            return .failure(.invalidArgument(operation: "OpenBLAS", message: "the OpenBLAS library that was loaded lacks "
+                + missing.joined(separator: ", ")))
+        }
+        return .success(Functions(sgemm: sgemm, getThreadCount: getThreads, coreName: coreName, requestedCoreType: requested))
     }
 
     private static func currentEnvironment() -> [String: String] {

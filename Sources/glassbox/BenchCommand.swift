@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        try NumericLibraryCheck.require(command: "bench")
         let sgemm = Self.measureSgemm(size: 2048)
         emit(String(format: "sgemm 2048³: %.1f GFLOP/s", sgemm) + " (\(MatrixProduct.kernelDescription))")
         for name in models.split(separator: ",").map(String.init) {

@@ -42,6 +42,7 @@ struct BenchMethodsCommand: ParsableCommand {
     var model: String = "cnn-max-b"
 
     func run() throws {
+        try NumericLibraryCheck.require(command: "bench-methods")
         let network: Sequential
         if FileManager.default.fileExists(atPath: model) {
             network = try ModelFile.load(from: URL(fileURLWithPath: model)).model

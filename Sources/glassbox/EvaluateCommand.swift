@@ -17,6 +17,7 @@ struct EvaluateCommand: ParsableCommand {
     var data: String?
 
     func run() throws {
+        try NumericLibraryCheck.require(command: "evaluate")
         let loaded = try ModelFile.load(from: URL(fileURLWithPath: file))
         let architecture = loaded.architecture
         emit("\(architecture.name): \(architecture.layers.count) layers, \(architecture.parameterCount) parameters, input \(architecture.inputShape)")

@@ -25,6 +25,7 @@ struct KernelCommand: ParsableCommand {
             throw ExitCode(1)
         }
         signal(SIGPIPE, SIG_IGN)  // a closed stderr or socket must not kill the kernel
+        try NumericLibraryCheck.require(command: "kernel")
         let connection: ConnectionFile
         do {
             connection = try ConnectionFile.load(path: connectionFile)

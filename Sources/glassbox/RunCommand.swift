@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
     var output: String = "glassbox-output"
 
     func run() throws {
+        try NumericLibraryCheck.require(command: "run")
         let source: String
         do {
             source = try String(contentsOfFile: file, encoding: .utf8)

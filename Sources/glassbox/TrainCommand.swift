@@ -49,6 +49,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        try NumericLibraryCheck.require(command: "train")
         let entry: ZooEntry
         do { entry = try ModelZoo.entry(named: name) } catch { throw ValidationError("\(error)") }
         var recipe = entry.recipe

@@ -45,4 +45,14 @@ final class OpenBLASLibraryTests: XCTestCase {
                            OpenBLASLibrary.preferredCoreType(environment: ProcessInfo.processInfo.environment, cpuInfo: cpuInfo))
         }
     }
+
+    func testAMissingLibraryIsOneClearErrorNamingWhatWasTriedAndTheFix() {
+        let result = OpenBLASLibrary.open(candidates: ["libglassbox-no-such-blas.so.9"],
+                                          environment: ["OPENBLAS_CORETYPE": "HASWELL"], cpuInfo: "")
+        guard case .failure(let error) = result else { return XCTFail("a library that does not exist was opened") }
+        let message = "\(error)"
+        XCTAssertTrue(message.contains("libglassbox-no-such-blas.so.9"), message)
+        XCTAssertTrue(message.contains("apt-get install libopenblas0"), message)
+        XCTAssertNoThrow(try MatrixProduct.loadLibrary(), "the real library loads")
+    }
 }
