@@ -21,7 +21,7 @@ enum DatasetBuiltins {
         summary: "Loads a dataset with its train, validation and test splits.",
         details: "MNIST is split as the reference does: validation = the first 5,000 training images, train = the other "
             + "55,000, test = the 10,000 test images; pixels are in [0, 1]. When the files are missing everywhere and cannot "
-            + "be downloaded, the error lists every place looked. Loaded datasets are kept, so calling it again is instant.",
+            + "be downloaded, the error lists every place looked. Loaded datasets are kept (up to 1 GiB of images, the least recently used dropped first), so calling it again is instant.",
         example: "let mnist = dataset(\"mnist\")\nmnist.train.count"
     ) { args, _ in
         let name = try args.string("name").lowercased()

@@ -79,21 +79,59 @@ public struct DatasetValue: ScriptObject {
     }
 }
 
-/// Loaded datasets, kept for the life of the process so that `dataset("mnist")` in every cell costs
-/// one load.
+/// Loaded datasets, kept so that `dataset("mnist")` in every cell costs one load.
+///
+/// The cache holds at most `budget` bytes of images (1 GiB by default: MNIST takes 220 MB and each
+/// cluttered-MNIST seed 450 MB); beyond it the least recently used datasets are dropped. A dataset a
+/// notebook still holds in a variable stays alive there; it is only loaded again if asked for again.
 final class DatasetCache: @unchecked Sendable {
     static let shared = DatasetCache()
+    /// Bytes of images the cache may hold.
+    let budget: Int
     private let lock = NSLock()
     private var values: [String: DatasetValue] = [:]
+    /// Keys from least to most recently used.
+    private var recency: [String] = []
+
+    init(budget: Int = 1 << 30) {
+        self.budget = budget
+    }
+
+    /// The keys held, least recently used first.
+    var keys: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recency
+    }
 
     func value(for key: String, load: () throws -> DatasetValue) throws -> DatasetValue {
         lock.lock()
-        if let cached = values[key] { lock.unlock(); return cached }
+        if let cached = values[key] {
+            touch(key)
+            lock.unlock()
+            return cached
+        }
         lock.unlock()
         let loaded = try load()
         lock.lock()
+        defer { lock.unlock() }
         values[key] = loaded
-        lock.unlock()
+        touch(key)
+        var total = values.values.reduce(0) { $0 + Self.bytes(of: $1) }
+        // Drop the least recently used, never the dataset just asked for.
+        while total > budget, let oldest = recency.first, oldest != key {
+            recency.removeFirst()
+            if let dropped = values.removeValue(forKey: oldest) { total -= Self.bytes(of: dropped) }
+        }
         return loaded
+    }
+
+    private func touch(_ key: String) {
+        recency.removeAll { $0 == key }
+        recency.append(key)
+    }
+
+    static func bytes(of dataset: DatasetValue) -> Int {
+        (dataset.train.images.count + dataset.validation.images.count + dataset.test.images.count) * MemoryLayout<Float>.stride
     }
 }
