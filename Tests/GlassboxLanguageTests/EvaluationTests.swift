@@ -252,6 +252,15 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(error?.message, "sqrt: argument 'x' must be a non-negative number, got -1")
         XCTAssertEqual(error?.range?.start.column, 6)
         XCTAssertEqual(h.error("min()")?.kind, .value)
+        XCTAssertEqual(h.result("sum([1, 2, 3])"), "6")
+        XCTAssertEqual(h.result("sum(1.5, 2)"), "3.5")
+        XCTAssertEqual(h.result("sum([])"), "0")
+        XCTAssertEqual(h.result("sum(tensor([[1, 2], [3, 4]]))"), "10.0")
+        XCTAssertEqual(h.result("mean([1, 2, 3, 4])"), "2.5")
+        XCTAssertEqual(h.result("mean(tensor([1, 2]))"), "1.5")
+        XCTAssertEqual(h.error("mean([])")?.kind, .value)
+        XCTAssertEqual(h.error("sum([1, \"a\"])")?.kind, .type)
+        XCTAssertEqual(h.error("sum(9223372036854775807, 1)")?.kind, .arithmetic)
     }
 
     func testArgumentErrorsNameBuiltinAndArgument() {

@@ -1,10 +1,10 @@
 import Foundation
 import GlassboxEngine
 
-/// Numbers and small tensors: abs, min, max, sqrt, exp, log, round, tensor, zeros.
+/// Numbers and small tensors: abs, min, max, sum, mean, sqrt, exp, log, round, tensor, zeros.
 enum MathBuiltins {
     static var all: [Builtin] {
-        [abs, minimum, maximum, elementwise("sqrt", "The square root.", Foundation.sqrt, domain: { $0 >= 0 }, "a non-negative number"),
+        [abs, minimum, maximum, sum, mean, elementwise("sqrt", "The square root.", Foundation.sqrt, domain: { $0 >= 0 }, "a non-negative number"),
          elementwise("exp", "e raised to the power of x.", Foundation.exp, domain: { _ in true }, ""),
          elementwise("log", "The natural logarithm.", Foundation.log, domain: { $0 > 0 }, "a positive number"),
          round, tensor, zeros]
@@ -50,6 +50,53 @@ enum MathBuiltins {
             }
             return best
         }
+    }
+
+    /// The numbers of an aggregate's arguments: several numbers, one List of numbers, or one Tensor.
+    private static func numbers(_ name: String, _ args: BoundArguments) throws -> [ScriptValue] {
+        var values = args.variadic
+        if values.count == 1, case .list(let items) = values[0] { values = items }
+        if values.count == 1, case .tensor(let t) = values[0] { return t.scalars.map { .double(Double($0)) } }
+        for (i, v) in values.enumerated() where v.numberValue == nil {
+            throw ScriptError(.type, "\(name): item \(i) must be a number, got \(v.typeName) \(v.repr.prefix(30))")
+        }
+        return values
+    }
+
+    private static func aggregateParameters() -> [BuiltinParameter] {
+        [BuiltinParameter(nil, name: "values", type: "Number", variadic: true, doc: "numbers, one List of numbers, or one Tensor")]
+    }
+
+    static let sum = Builtin(
+        name: "sum",
+        parameters: aggregateParameters(),
+        returns: "Number",
+        summary: "The sum of the numbers (of a List, or of a Tensor's elements); Ints give an Int, 0 for none.",
+        example: "sum([1, 2, 3])        // 6\nsum(similarity(e1, e2))"
+    ) { args, _ in
+        let values = try numbers("sum", args)
+        if values.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            var total = 0
+            for case .int(let v) in values {
+                let (next, overflow) = total.addingReportingOverflow(v)
+                guard !overflow else { throw ScriptError(.arithmetic, "sum: integer overflow; give the numbers as Doubles") }
+                total = next
+            }
+            return .int(total)
+        }
+        return .double(values.reduce(0.0) { $0 + $1.numberValue! })
+    }
+
+    static let mean = Builtin(
+        name: "mean",
+        parameters: aggregateParameters(),
+        returns: "Double",
+        summary: "The arithmetic mean of the numbers (of a List, or of a Tensor's elements).",
+        example: "mean([1, 2, 3, 4])    // 2.5\nmean(similarity(e1, e2))"
+    ) { args, _ in
+        let values = try numbers("mean", args)
+        guard !values.isEmpty else { throw ScriptError(.value, "mean: needs at least one number") }
+        return .double(values.reduce(0.0) { $0 + $1.numberValue! } / Double(values.count))
     }
 
     static let minimum = extremum("min") { $0 < $1 }

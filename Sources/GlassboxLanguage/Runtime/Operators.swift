@@ -63,6 +63,12 @@ enum Operators {
             if error.range == nil { error.range = range }
             throw error
         }
+        if op == "==" || op == "!=", case .object(let a as any ScriptArithmetic) = l, case .object(let b as any ScriptArithmetic) = r,
+           ObjectIdentifier(type(of: a)) == ObjectIdentifier(type(of: b)) {
+            // Two explanations (or image batches) are equal when their values are; labels and titles do not count.
+            let same = a.arithmeticValues == b.arithmeticValues
+            return .bool(op == "==" ? same : !same)
+        }
         if op == "==" { return .bool(l == r) }
         if op == "!=" { return .bool(l != r) }
         if op == "+", case .string = l {
