@@ -10,7 +10,10 @@ absolute difference of the maps. SmoothGrad is compared on Glassbox's own noisy 
 Saliency on them, averaged), so the difference measures the gradients, not the noise; Captum's
 NoiseTunnel is timed separately with its own noise.
 
-Usage: python3 bench/methods_bench.py [--glassbox .build/release/glassbox] [--steps 50] [--samples 50]
+Each round runs Glassbox, then Captum, right after each other; the script prints the median and
+range of the per-round speed ratios, since both sides' times vary between rounds on a shared machine.
+
+Usage: python3 bench/methods_bench.py [--glassbox .build/release/glassbox] [--rounds 5] [--steps 50] [--samples 50]
 """
 import argparse
 import json
@@ -105,7 +108,7 @@ def compare_with_captum(args, summary):
         from safetensors.torch import load_file
     except ImportError as error:
         print(f"Captum comparison skipped ({error}); install torch, captum and safetensors to run it.")
-        return
+        return None
 
     class ChapterCNN(nn.Module):
         """CNN-MAX-B with TF-SAME semantics: 3×3 convs pad 1; 2×2/2 max-pools with ceil_mode (7→4)."""
@@ -156,15 +159,20 @@ def compare_with_captum(args, summary):
         images, nt_type="smoothgrad", nt_samples=samples, nt_samples_batch_size=summary["batch_size"], stdevs=sigma,
         target=labels, abs=False), args.repeats)
 
-    print(f"Captum integrated gradients: {ig_ms / count:8.2f} ms/image  "
-          f"(Glassbox is {ig_ms / count / summary['ig_ms_per_image']:.2f}× faster)  "
-          f"max |Δ| = {ig_diff:.3g} (map max {ig_scale:.3g}; relative {ig_diff / ig_scale:.2g}, "
-          f"{'within' if ig_diff <= 1e-4 * ig_scale else 'OUTSIDE'} the 1e-4 aim)")
-    print(f"Captum SmoothGrad (NoiseTunnel): {sg_ms / count:8.2f} ms/image  "
-          f"(Glassbox is {sg_ms / count / summary['smoothgrad_ms_per_image']:.2f}× faster)  "
-          f"max |Δ| on the same noise = {sg_diff:.3g} (map max {sg_scale:.3g}; relative {sg_diff / sg_scale:.2g}, "
-          f"{'within' if sg_diff <= 1e-4 * sg_scale else 'OUTSIDE'} the 1e-4 aim)")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    return {
+        "torch": f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+        "ig_ms": ig_ms / count, "sg_ms": sg_ms / count,
+        "ig_check": f"max |Δ| = {ig_diff:.3g} (map max {ig_scale:.3g}; relative {ig_diff / ig_scale:.2g}, "
+                    f"{'within' if ig_diff <= 1e-4 * ig_scale else 'OUTSIDE'} the 1e-4 aim)",
+        "sg_check": f"max |Δ| on the same noise = {sg_diff:.3g} (map max {sg_scale:.3g}; relative {sg_diff / sg_scale:.2g}, "
+                    f"{'within' if sg_diff <= 1e-4 * sg_scale else 'OUTSIDE'} the 1e-4 aim)",
+    }
+
+
+def spread(values):
+    """'median (min–max)' of a list of numbers."""
+    ordered = sorted(values)
+    return f"{ordered[len(ordered) // 2]:.2f} ({ordered[0]:.2f}–{ordered[-1]:.2f})"
 
 
 def main():
@@ -176,7 +184,9 @@ def main():
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--noise", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed repetitions within a round (the fastest counts)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of Glassbox then Captum, one right after the other; ratios are per round")
     parser.add_argument("--model", default="cnn-max-b",
                         help="zoo name with trained weights, or a Glassbox model file of the chapter CNN's layout")
     parser.add_argument("--random-images", action="store_true", help="explain seeded noise instead of MNIST")
@@ -191,18 +201,33 @@ def main():
         runs = [(f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} from the environment", None),
                 ("OPENBLAS_CORETYPE unset (Glassbox chooses the kernels)", unset)]
     for title, env in runs:
-        summary = run_glassbox(args, env)
-        print(f"== {title}: {summary['blas']}")
-        print(f"images: {summary['images']}; steps {summary['steps']}, samples {summary['samples']}, "
-              f"batch {summary['batch_size']}, model {summary['model']}")
-        print(f"Glassbox integrated gradients: {summary['ig_ms_per_image']:8.2f} ms/image  "
-              f"(largest |Σ IG − (f(x) − f(0))| = {summary['ig_max_completeness_gap']:.3g})")
-        print(f"Glassbox SmoothGrad:           {summary['smoothgrad_ms_per_image']:8.2f} ms/image")
-        try:
-            check_layouts_with_numpy(summary)
-        except ImportError:
-            print("NumPy not available: layout check skipped")
-        compare_with_captum(args, summary)
+        print(f"== {title}")
+        rows = []
+        for round_ in range(max(args.rounds, 1)):
+            summary = run_glassbox(args, env)
+            if round_ == 0:
+                print(f"{summary['blas']}")
+                print(f"images: {summary['images']}; steps {summary['steps']}, samples {summary['samples']}, "
+                      f"batch {summary['batch_size']}, model {summary['model']}; "
+                      f"largest |Σ IG − (f(x) − f(0))| = {summary['ig_max_completeness_gap']:.3g}")
+                try:
+                    check_layouts_with_numpy(summary)
+                except ImportError:
+                    print("NumPy not available: layout check skipped")
+            rows.append((summary, compare_with_captum(args, summary)))
+        glassbox_ig = [s["ig_ms_per_image"] for s, _ in rows]
+        glassbox_sg = [s["smoothgrad_ms_per_image"] for s, _ in rows]
+        print(f"Glassbox integrated gradients: {spread(glassbox_ig)} ms/image, median (range) of {len(rows)} rounds")
+        print(f"Glassbox SmoothGrad:           {spread(glassbox_sg)} ms/image")
+        captum = [c for _, c in rows if c is not None]
+        if len(captum) == len(rows):
+            ig_ratio = [c["ig_ms"] / s["ig_ms_per_image"] for s, c in rows]
+            sg_ratio = [c["sg_ms"] / s["smoothgrad_ms_per_image"] for s, c in rows]
+            print(f"Captum integrated gradients:   {spread([c['ig_ms'] for c in captum])} ms/image; "
+                  f"Glassbox is {spread(ig_ratio)}× as fast, round by round; {captum[-1]['ig_check']}")
+            print(f"Captum SmoothGrad (NoiseTunnel): {spread([c['sg_ms'] for c in captum])} ms/image; "
+                  f"Glassbox is {spread(sg_ratio)}× as fast; {captum[-1]['sg_check']}")
+            print(captum[-1]["torch"])
 
 if __name__ == "__main__":
     main()

@@ -26,6 +26,7 @@ enum OpenBLASLibrary {
     struct Functions: @unchecked Sendable {
         let sgemm: SgemmFunction
         let getThreadCount: @convention(c) () -> Int32
+        let setThreadCount: @convention(c) (Int32) -> Void
         /// OpenBLAS's name for the kernels it runs ("SkylakeX", "Haswell", …).
         let coreName: String
         /// The core type Glassbox asked for, or nil when OpenBLAS chose (or the user did).
@@ -98,11 +99,13 @@ enum OpenBLASLibrary {
         missing.removeAll()  // the core name is optional
         let sgemm = symbol("cblas_sgemm", as: SgemmFunction.self)
         let getThreads = symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self)
-        guard let sgemm, let getThreads else {
+        let setThreads = symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self)
+        guard let sgemm, let getThreads, let setThreads else {
             return .failure(.invalidArgument(operation: "OpenBLAS", message: "the OpenBLAS library that was loaded lacks "
                 + missing.joined(separator: ", ")))
         }
-        return .success(Functions(sgemm: sgemm, getThreadCount: getThreads, coreName: coreName, requestedCoreType: requested))
+        return .success(Functions(sgemm: sgemm, getThreadCount: getThreads, setThreadCount: setThreads, coreName: coreName,
+                                  requestedCoreType: requested))
     }
 
     private static func currentEnvironment() -> [String: String] {

@@ -3,7 +3,8 @@ import Dispatch
 /// Splits the independent iterations of a loop (images of a chunk, planes of a batch) over the
 /// processor's cores, in contiguous blocks. Work is only split when it is large enough to pay for
 /// the hand-off (`minimumWork` units of roughly one float operation each); results never depend
-/// on the split, because every iteration writes its own part of the output.
+/// on the split, because every iteration writes its own part of the output. Inside
+/// `ConcurrentWorkers` (whole passes already running side by side) the blocks run in order.
 enum ParallelLoop {
     /// The number of blocks work is split into: the active processor count, at most 8.
     static let width = Swift.max(1, Swift.min(8, ProcessInfoShim.activeProcessorCount))
@@ -14,7 +15,7 @@ enum ParallelLoop {
     static func forEachBlock(_ count: Int, workPerIteration: Int, minimumWork: Int = 1 << 15,
                              _ body: (Range<Int>) -> Void) {
         let blocks = Swift.min(width, count)
-        if blocks <= 1 || count * workPerIteration < minimumWork {
+        if blocks <= 1 || count * workPerIteration < minimumWork || ConcurrentWorkers.isActive {
             body(0..<count)
             return
         }

@@ -125,21 +125,65 @@ public struct ExplainedModel {
     /// The signal at the input and f for every image of `inputs`, in chunks of `batchSize` images.
     func signals(_ inputs: Tensor, targets: ResolvedTargets, rules: RuleSet, task: String,
                  monitor: WorkMonitor) throws -> (signal: Tensor, outputs: [Float]) {
-        let n = inputs.shape[0]
-        var scalars: [Float] = []
-        scalars.reserveCapacity(inputs.count)
-        var outputs: [Float] = []
-        outputs.reserveCapacity(n)
-        for start in stride(from: 0, to: n, by: batchSize) {
-            try monitor.cancellation.check()
-            let range = start..<Swift.min(n, start + batchSize)
-            let (signal, values) = try pass(inputs.rows(range), targets: Array(targets.indices[range]),
-                                            layer: targets.layer, rules: rules)
-            scalars += signal.scalars
-            outputs += values
-            monitor.progress(ProgressEvent(task: task, completed: range.upperBound, total: n, finished: range.upperBound == n))
+        let n = inputs.shape[0], per = inputs.valuesPerRow
+        var scalars = [Float](repeating: 0, count: inputs.count)
+        var outputs = [Float](repeating: 0, count: n)
+        try inputs.scalars.withUnsafeBufferPointer { x in
+            try streamPasses(rows: n, targets: { targets.indices[$0] }, layer: targets.layer, rules: rules, task: task,
+                             monitor: monitor, fill: { range, chunk in
+                _ = chunk.initialize(from: x[(range.lowerBound * per)..<(range.upperBound * per)])
+            }, accumulate: { range, signal, values in
+                scalars.withUnsafeMutableBufferPointer { out in
+                    _ = UnsafeMutableBufferPointer(rebasing: out[(range.lowerBound * per)..<(range.upperBound * per)])
+                        .initialize(from: signal)
+                }
+                outputs.replaceSubrange(range, with: values)
+            })
         }
         return (Tensor(shape: inputs.shape, scalars: scalars), outputs)
+    }
+
+    /// Forward and backward passes over `rows` rows of inputs that `fill` writes, in chunks of
+    /// `batchSize` rows; row r explains `targets(r)` under `rules`. Up to `ConcurrentWorkers.width`
+    /// chunks run at once, each pass on its own core, when the machine allows it. `fill(range,
+    /// buffer)` writes the inputs of rows `range`, and `accumulate(range, signal, outputs)` receives
+    /// each chunk's input signal and f values. Both are called on the calling thread in row order,
+    /// so seeded noise drawn in `fill` and sums formed in `accumulate` do not depend on the number of
+    /// cores. Checks for cancellation and reports progress between groups of chunks.
+    func streamPasses(rows: Int, targets: (Int) -> Int, layer: String?, rules: RuleSet, task: String, monitor: WorkMonitor,
+                      fill: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void,
+                      accumulate: (Range<Int>, UnsafeBufferPointer<Float>, [Float]) -> Void) throws {
+        let per = network.inputShape.reduce(1, *)
+        let group = ConcurrentWorkers.isAvailable ? ConcurrentWorkers.width : 1
+        var done = 0
+        while done < rows {
+            try monitor.cancellation.check()
+            var ranges: [Range<Int>] = []
+            var start = done
+            while start < rows && ranges.count < group {
+                ranges.append(start..<Swift.min(rows, start + batchSize))
+                start += batchSize
+            }
+            let batches = ranges.map { range in
+                var chunk = [Float](repeating: 0, count: range.count * per)
+                chunk.withUnsafeMutableBufferPointer { fill(range, $0) }
+                return (inputs: Tensor(shape: [range.count] + network.inputShape, scalars: chunk), targets: range.map(targets))
+            }
+            var results = [(signal: Tensor, outputs: [Float])?](repeating: nil, count: ranges.count)
+            try results.withUnsafeMutableBufferPointer { slots in
+                // Each job writes only its own slot.
+                nonisolated(unsafe) let slots = slots
+                try ConcurrentWorkers.run(batches.count) { i in
+                    slots[i] = try pass(batches[i].inputs, targets: batches[i].targets, layer: layer, rules: rules)
+                }
+            }
+            for (range, result) in zip(ranges, results) {
+                guard let result else { continue }
+                result.signal.scalars.withUnsafeBufferPointer { accumulate(range, $0, result.outputs) }
+            }
+            done = ranges[ranges.count - 1].upperBound
+            monitor.progress(ProgressEvent(task: task, completed: done, total: rows, finished: done == rows))
+        }
     }
 
     /// The backward seed ∂f/∂(start layer output) and f per row.

@@ -149,50 +149,37 @@ public struct IntegratedGradients {
         var sums = [Double](repeating: 0, count: inputs.count)
         var random = SeededRandom(seed: seed)
         let smoothing = smoothSamples != nil
-        var done = 0
-        while done < total {
-            try monitor.cancellation.check()
-            let rows = Swift.min(model.batchSize, total - done)
-            var chunk = [Float](repeating: 0, count: rows * per)
-            inputs.scalars.withUnsafeBufferPointer { x in
-                baselines.scalars.withUnsafeBufferPointer { b in
-                    chunk.withUnsafeMutableBufferPointer { out in
-                        for r in 0..<rows {
-                            let flat = done + r
-                            let image = flat / rowsPerImage
-                            let alpha = points[(flat % rowsPerImage) / copies].alpha
-                            let base = image * per
-                            let row = r * per
-                            for j in 0..<per { out[row + j] = b[base + j] + alpha * (x[base + j] - b[base + j]) }
-                            if smoothing {
-                                var low = Float.infinity, high = -Float.infinity
-                                for j in 0..<per {
-                                    low = Swift.min(low, out[row + j])
-                                    high = Swift.max(high, out[row + j])
-                                }
-                                let sigma = smoothNoise.sigma(min: low, max: high)
-                                for j in 0..<per { out[row + j] += sigma * random.nextGaussian() }
+        try inputs.scalars.withUnsafeBufferPointer { x in
+            try baselines.scalars.withUnsafeBufferPointer { b in
+                try model.streamPasses(rows: total, targets: { resolved.indices[$0 / rowsPerImage] }, layer: resolved.layer,
+                                       rules: .gradient, task: Self.name, monitor: monitor, fill: { range, out in
+                    for (r, flat) in range.enumerated() {
+                        let image = flat / rowsPerImage
+                        let alpha = points[(flat % rowsPerImage) / copies].alpha
+                        let base = image * per
+                        let row = r * per
+                        for j in 0..<per { out[row + j] = b[base + j] + alpha * (x[base + j] - b[base + j]) }
+                        if smoothing {
+                            var low = Float.infinity, high = -Float.infinity
+                            for j in 0..<per {
+                                low = Swift.min(low, out[row + j])
+                                high = Swift.max(high, out[row + j])
                             }
+                            let sigma = smoothNoise.sigma(min: low, max: high)
+                            for j in 0..<per { out[row + j] += sigma * random.nextGaussian() }
                         }
                     }
-                }
-            }
-            let rowTargets = (done..<(done + rows)).map { resolved.indices[$0 / rowsPerImage] }
-            let (signal, _) = try model.pass(Tensor(shape: [rows] + model.network.inputShape, scalars: chunk),
-                                             targets: rowTargets, layer: resolved.layer, rules: .gradient)
-            signal.scalars.withUnsafeBufferPointer { g in
-                sums.withUnsafeMutableBufferPointer { s in
-                    for r in 0..<rows {
-                        let flat = done + r
-                        let image = flat / rowsPerImage
-                        let weight = points[(flat % rowsPerImage) / copies].weight / Double(copies)
-                        let base = image * per
-                        for j in 0..<per { s[base + j] += weight * Double(g[r * per + j]) }
+                }, accumulate: { range, g, _ in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        for (r, flat) in range.enumerated() {
+                            let image = flat / rowsPerImage
+                            let weight = points[(flat % rowsPerImage) / copies].weight / Double(copies)
+                            let base = image * per
+                            for j in 0..<per { s[base + j] += weight * Double(g[r * per + j]) }
+                        }
                     }
-                }
+                })
             }
-            done += rows
-            monitor.progress(ProgressEvent(task: Self.name, completed: done, total: total, finished: done == total))
         }
         var attributions = [Float](repeating: 0, count: inputs.count)
         inputs.scalars.withUnsafeBufferPointer { x in

@@ -87,34 +87,24 @@ public struct SmoothGrad {
         var sums = [Double](repeating: 0, count: inputs.count)
         var generator = NoiseGenerator(inputs: inputs, samples: samples, noise: noise, seed: seed)
         let total = n * samples
-        var done = 0
-        while done < total {
-            try monitor.cancellation.check()
-            let rows = Swift.min(model.batchSize, total - done)
-            var chunk = [Float](repeating: 0, count: rows * per)
-            chunk.withUnsafeMutableBufferPointer { generator.fill($0, rows: rows) }
-            let rowTargets = (done..<(done + rows)).map { resolved.indices[$0 / samples] }
-            let (signal, _) = try model.pass(Tensor(shape: [rows] + model.network.inputShape, scalars: chunk),
-                                             targets: rowTargets, layer: resolved.layer, rules: .gradient)
-            signal.scalars.withUnsafeBufferPointer { g in
-                sums.withUnsafeMutableBufferPointer { s in
-                    for r in 0..<rows {
-                        let flat = done + r
-                        let image = flat / samples, sample = flat % samples + 1
-                        let base = image * per
-                        for j in 0..<per { s[base + j] += Double(g[r * per + j]) }
-                        if wanted.contains(sample) {
-                            let scale = 1 / Double(sample)
-                            snapshots[sample]!.withUnsafeMutableBufferPointer { out in
-                                for j in 0..<per { out[base + j] = Float(s[base + j] * scale) }
-                            }
+        try model.streamPasses(rows: total, targets: { resolved.indices[$0 / samples] }, layer: resolved.layer,
+                               rules: .gradient, task: Self.name, monitor: monitor, fill: { range, chunk in
+            generator.fill(chunk, rows: range.count)
+        }, accumulate: { range, g, _ in
+            sums.withUnsafeMutableBufferPointer { s in
+                for (r, flat) in range.enumerated() {
+                    let image = flat / samples, sample = flat % samples + 1
+                    let base = image * per
+                    for j in 0..<per { s[base + j] += Double(g[r * per + j]) }
+                    if wanted.contains(sample) {
+                        let scale = 1 / Double(sample)
+                        snapshots[sample]!.withUnsafeMutableBufferPointer { out in
+                            for j in 0..<per { out[base + j] = Float(s[base + j] * scale) }
                         }
                     }
                 }
             }
-            done += rows
-            monitor.progress(ProgressEvent(task: Self.name, completed: done, total: total, finished: done == total))
-        }
+        })
         return counts.map { c in
             var settings = self.settings
             settings[0] = MethodSetting("samples", "\(c)")

@@ -106,7 +106,7 @@ struct BenchMethodsCommand: ParsableCommand {
         }
         let summary: [String: Any] = [
             "images": source, "steps": steps, "samples": samples, "noise": Double(noise), "batch_size": batchSize,
-            "model": model, "blas": MatrixProduct.kernelDescription, "ig_ms_per_image": igTime / count, "smoothgrad_ms_per_image": sgTime / count,
+            "model": model, "blas": MatrixProduct.kernelDescription + (ConcurrentWorkers.isAvailable ? "; whole passes side by side on \(ConcurrentWorkers.width) cores" : "; passes one at a time (products depend on column position)"), "ig_ms_per_image": igTime / count, "smoothgrad_ms_per_image": sgTime / count,
             "ig_max_completeness_gap": gaps.max() ?? 0, "out": directory.path,
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
