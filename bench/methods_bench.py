@@ -107,7 +107,9 @@ def compare_with_captum(args, summary):
         from captum.attr import IntegratedGradients, NoiseTunnel, Saliency
         from safetensors.torch import load_file
     except ImportError as error:
-        print(f"Captum comparison skipped ({error}); install torch, captum and safetensors to run it.")
+        if not getattr(compare_with_captum, "warned", False):
+            print(f"Captum comparison skipped ({error}); install torch, captum and safetensors to run it.")
+            compare_with_captum.warned = True
         return None
 
     class ChapterCNN(nn.Module):
