@@ -64,7 +64,9 @@ enum MethodBuiltins {
             throw ScriptError(.value, "\(function): argument 'layer': model '\(model.name)' has no layer '\(layer)'; its layers are "
                               + names.joined(separator: ", "), at: args.ranges["layer"], suggestions: Suggestions.closest(to: layer, among: names))
         }
-        let target: Target
+        // nil means the predicted classes, taken from the forward pass below (which the explanation
+        // also shows), so the method does not run the images forward a second time to find them.
+        let target: Target?
         let value = args.value("target")
         let namesAClass: Bool
         switch value {
@@ -75,7 +77,7 @@ enum MethodBuiltins {
             throw args.error(.value, "target", "must give the channel to explain (an Int or a List) when 'layer' is set")
         }
         switch value {
-        case .nil, .string("predicted"): target = .predicted
+        case .nil, .string("predicted"): target = nil
         case .string("label"):
             guard let labels = images.labels else { throw args.error(.value, "target", "is \"label\" but the images have no labels") }
             target = .classes(labels)
@@ -91,7 +93,8 @@ enum MethodBuiltins {
         }
         let logits = try ModelBuiltins.forward(model, images, function: function, context: context)
         let predictions = try logits.argmax(alongAxis: 1)
-        return Call(model: model, images: images, inputs: inputs, explained: explained, target: target, predictions: predictions)
+        return Call(model: model, images: images, inputs: inputs, explained: explained, target: target ?? .classes(predictions),
+                    predictions: predictions)
     }
 
     /// Runs a method and wraps its explanation.
