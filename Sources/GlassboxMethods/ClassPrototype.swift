@@ -58,6 +58,16 @@ public struct ClassPrototype {
 
     static let name = "Class prototype"
 
+    /// For the docs index and figure (the builtin `classPrototypes` is written by hand: it is not
+    /// an attribution map of given images).
+    public static let declaration = MethodDeclaration(
+        id: "classPrototypes", title: "Class prototypes",
+        citation: "Erhan et al. (2009), Visualizing higher-layer features of a deep network; Simonyan, Vedaldi & Zisserman (2014)",
+        summary: "Activation maximisation in pixel space: one prototype image per class, optimised on the frozen model (chapters 1.1, 3.2).",
+        chapters: ["1.1", "3.2"], display: .gray, acceptsLayerTargets: false,
+        example: "classPrototypes(net, means: mnist.train, steps: 1000)", page: "class-prototype.md",
+        figure: "classPrototypes(net, steps: 2000, start: \"gray\")")
+
     private func resolvedClasses() throws -> [Int] {
         guard network.outputShape.count == 1 else {
             throw MethodError.unsupportedModel(method: Self.name,

@@ -25,7 +25,7 @@ public struct ExplainedModel {
             throw MethodError.unsupportedModel(
                 method: "explain", message: "the model's last layer should output [N, classes] logits, it outputs [N] + \(network.outputShape)")
         }
-        if let last = network.layers.last, last.kind == "softmax" || last.kind == "logsoftmax" {
+        if let last = network.layers.last, last.kind == .softmax || last.kind == .logsoftmax {
             throw MethodError.unsupportedModel(
                 method: "explain",
                 message: "the model ends with a \(last.kind) layer ('\(last.name)'); explain its logits instead (drop that layer) and choose output: .probability")
@@ -56,6 +56,11 @@ public struct ExplainedModel {
     /// `.predicted` runs the inputs forward to find the arg-max classes.
     func resolve(_ target: Target, inputs: Tensor, method: String, monitor: WorkMonitor = .none) throws -> ResolvedTargets {
         let n = inputs.shape[0]
+        if let layer = target.layer, output != .logit {
+            throw MethodError.invalidOption(
+                method: method,
+                message: "the explained output '\(output.rawValue)' is a function of the logits; a channel of layer '\(layer)' is explained as the sum of that channel, so leave the output at 'logit'")
+        }
         func checked(_ indices: [Int], limit: Int, what: String, layer: String?) throws -> ResolvedTargets {
             guard indices.count == n else {
                 throw MethodError.invalidTarget(method: method, message: "\(indices.count) \(what)s for a batch of \(n) images")
@@ -99,12 +104,37 @@ public struct ExplainedModel {
         return channels
     }
 
-    /// One forward and one backward pass over `batch`: the signal at the input (the gradient of f
-    /// under `rules`) and f for each row, row i explaining `targets[i]` (of `layer`, or the logits).
-    func pass(_ batch: Tensor, targets: [Int], layer: String?, rules: RuleSet) throws -> (signal: Tensor, outputs: [Float]) {
+    /// Throws unless `plan` can run on this model: every layer has a rule that fits it, and the seed
+    /// fits the explained output and the reference.
+    func check(_ plan: BackwardPlan, method: String) throws {
+        do {
+            try plan.rules.check(network.layers)
+        } catch let error as LayerError {
+            throw MethodError.unsupportedModel(method: method, message: error.description)
+        }
+        if plan.seed == .multipliers {
+            guard plan.reference != nil else {
+                throw MethodError.invalidOption(method: method, message: "DeepLIFT multipliers need a reference input")
+            }
+            guard output != .probability else {
+                throw MethodError.invalidOption(
+                    method: method,
+                    message: "the softmax probability has no DeepLIFT rule here; explain output \"logit\" or \"reluLogit\"")
+            }
+        }
+    }
+
+    /// One forward and one backward pass over `batch` (and, for DeepLIFT, over `reference`, one
+    /// reference row per row): the signal at the input and f for each row, row i explaining
+    /// `targets[i]` (of `layer`, or the logits).
+    func pass(_ batch: Tensor, reference: Tensor?, targets: [Int], layer: String?,
+              plan: BackwardPlan) throws -> (signal: Tensor, outputs: [Float]) {
         let record = try network.forwardRecording(batch, training: false)
-        let (seed, outputs) = try seedAndOutputs(record: record, targets: targets, layer: layer)
-        let signal = try network.backward(record, seed: seed, rules: rules, startAt: layer).inputSignal
+        let referenceRecord = try reference.map { try network.forwardRecording($0, training: false) }
+        let (seed, outputs) = try seedAndOutputs(record: record, reference: referenceRecord, targets: targets, layer: layer,
+                                                 seed: plan.seed)
+        let signal = try network.backward(record, seed: seed, rules: plan.rules, startAt: layer, reference: referenceRecord)
+            .inputSignal
         return (signal, outputs)
     }
 
@@ -117,44 +147,61 @@ public struct ExplainedModel {
             try monitor.cancellation.check()
             let range = start..<Swift.min(n, start + batchSize)
             let record = try network.forwardRecording(batch.rows(range), training: false)
-            values += try seedAndOutputs(record: record, targets: Array(targets.indices[range]), layer: targets.layer).outputs
+            values += try seedAndOutputs(record: record, reference: nil, targets: Array(targets.indices[range]),
+                                         layer: targets.layer, seed: .gradient).outputs
         }
         return values
     }
 
-    /// The signal at the input and f for every image of `inputs`, in chunks of `batchSize` images.
-    func signals(_ inputs: Tensor, targets: ResolvedTargets, rules: RuleSet, task: String,
-                 monitor: WorkMonitor) throws -> (signal: Tensor, outputs: [Float]) {
+    /// The signal at the input and f for every image of `inputs` (with one reference image per
+    /// image for DeepLIFT), in chunks of `batchSize` images.
+    func backwardPasses(_ inputs: Tensor, references: Tensor?, targets: ResolvedTargets, plan: BackwardPlan, task: String,
+                        monitor: WorkMonitor) throws -> (signal: Tensor, outputs: [Float]) {
         let n = inputs.shape[0], per = inputs.valuesPerRow
         var scalars = [Float](repeating: 0, count: inputs.count)
         var outputs = [Float](repeating: 0, count: n)
-        try inputs.scalars.withUnsafeBufferPointer { x in
-            try streamPasses(rows: n, targets: { targets.indices[$0] }, layer: targets.layer, rules: rules, task: task,
-                             monitor: monitor, fill: { range, chunk in
-                _ = chunk.initialize(from: x[(range.lowerBound * per)..<(range.upperBound * per)])
-            }, accumulate: { range, signal, values in
-                scalars.withUnsafeMutableBufferPointer { out in
-                    _ = UnsafeMutableBufferPointer(rebasing: out[(range.lowerBound * per)..<(range.upperBound * per)])
-                        .initialize(from: signal)
+        func copyRows(_ source: Tensor) -> (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void {
+            { range, chunk in
+                source.scalars.withUnsafeBufferPointer { x in
+                    _ = chunk.initialize(from: x[(range.lowerBound * per)..<(range.upperBound * per)])
                 }
-                outputs.replaceSubrange(range, with: values)
-            })
+            }
         }
+        try streamPasses(rows: n, targets: { targets.indices[$0] }, layer: targets.layer, plan: plan, task: task,
+                         monitor: monitor, fill: copyRows(inputs), fillReference: references.map(copyRows),
+                         accumulate: { range, signal, values in
+            scalars.withUnsafeMutableBufferPointer { out in
+                _ = UnsafeMutableBufferPointer(rebasing: out[(range.lowerBound * per)..<(range.upperBound * per)])
+                    .initialize(from: signal)
+            }
+            outputs.replaceSubrange(range, with: values)
+        })
         return (Tensor(shape: inputs.shape, scalars: scalars), outputs)
     }
 
     /// Forward and backward passes over `rows` rows of inputs that `fill` writes, in chunks of
-    /// `batchSize` rows; row r explains `targets(r)` under `rules`. Up to `ConcurrentWorkers.width`
+    /// `batchSize` rows; row r explains `targets(r)` under `plan`. Up to `ConcurrentWorkers.width`
     /// chunks run at once, each pass on its own core, when the machine allows it. `fill(range,
-    /// buffer)` writes the inputs of rows `range`, and `accumulate(range, signal, outputs)` receives
-    /// each chunk's input signal and f values. Both are called on the calling thread in row order,
-    /// so seeded noise drawn in `fill` and sums formed in `accumulate` do not depend on the number of
-    /// cores. Checks for cancellation and reports progress between groups of chunks.
-    func streamPasses(rows: Int, targets: (Int) -> Int, layer: String?, rules: RuleSet, task: String, monitor: WorkMonitor,
+    /// buffer)` writes the inputs of rows `range` (and `fillReference` their reference rows, for
+    /// DeepLIFT), and `accumulate(range, signal, outputs)` receives each chunk's input signal and f
+    /// values. Both are called on the calling thread in row order, so seeded noise drawn in `fill`
+    /// and sums formed in `accumulate` do not depend on the number of cores. Checks the plan against
+    /// the model first, then for cancellation and reports progress between groups of chunks.
+    func streamPasses(rows: Int, targets: (Int) -> Int, layer: String?, plan: BackwardPlan, task: String, monitor: WorkMonitor,
                       fill: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void,
+                      fillReference: ((Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void)? = nil,
                       accumulate: (Range<Int>, UnsafeBufferPointer<Float>, [Float]) -> Void) throws {
+        try check(plan, method: task)
+        if plan.seed == .multipliers, fillReference == nil {
+            throw MethodError.invalidOption(method: task, message: "DeepLIFT multipliers need a reference input")
+        }
         let per = network.inputShape.reduce(1, *)
         let group = ConcurrentWorkers.isAvailable ? ConcurrentWorkers.width : 1
+        func chunk(_ range: Range<Int>, _ write: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+            var values = [Float](repeating: 0, count: range.count * per)
+            values.withUnsafeMutableBufferPointer { write(range, $0) }
+            return Tensor(shape: [range.count] + network.inputShape, scalars: values)
+        }
         var done = 0
         while done < rows {
             try monitor.cancellation.check()
@@ -165,16 +212,15 @@ public struct ExplainedModel {
                 start += batchSize
             }
             let batches = ranges.map { range in
-                var chunk = [Float](repeating: 0, count: range.count * per)
-                chunk.withUnsafeMutableBufferPointer { fill(range, $0) }
-                return (inputs: Tensor(shape: [range.count] + network.inputShape, scalars: chunk), targets: range.map(targets))
+                (inputs: chunk(range, fill), references: fillReference.map { chunk(range, $0) }, targets: range.map(targets))
             }
             var results = [(signal: Tensor, outputs: [Float])?](repeating: nil, count: ranges.count)
             try results.withUnsafeMutableBufferPointer { slots in
                 // Each job writes only its own slot.
                 nonisolated(unsafe) let slots = slots
                 try ConcurrentWorkers.run(batches.count) { i in
-                    slots[i] = try pass(batches[i].inputs, targets: batches[i].targets, layer: layer, rules: rules)
+                    slots[i] = try pass(batches[i].inputs, reference: batches[i].references, targets: batches[i].targets,
+                                        layer: layer, plan: plan)
                 }
             }
             for (range, result) in zip(ranges, results) {
@@ -186,8 +232,11 @@ public struct ExplainedModel {
         }
     }
 
-    /// The backward seed ∂f/∂(start layer output) and f per row.
-    private func seedAndOutputs(record: ForwardRecord, targets: [Int], layer: String?) throws -> (seed: Tensor, outputs: [Float]) {
+    /// The backward seed at the start layer's output and f per row. `.gradient` seeds ∂f/∂S (or
+    /// ones on a layer channel), `.relevance` places f itself at the target (or the channel's own
+    /// activations), `.multipliers` seeds DeepLIFT's Δf/ΔS_c from the reference record.
+    private func seedAndOutputs(record: ForwardRecord, reference: ForwardRecord?, targets: [Int], layer: String?,
+                                seed kind: Seed) throws -> (seed: Tensor, outputs: [Float]) {
         if let layer {
             let activation = try record.output(of: layer)
             let rows = activation.shape[0]
@@ -200,7 +249,7 @@ public struct ExplainedModel {
                     let base = (i * channels + targets[i]) * spatial
                     var total = 0.0
                     for j in base..<(base + spatial) {
-                        seed[j] = 1
+                        seed[j] = kind == .relevance ? a[j] : 1
                         total += Double(a[j])
                     }
                     outputs[i] = Float(total)
@@ -209,6 +258,7 @@ public struct ExplainedModel {
             return (Tensor(shape: activation.shape, scalars: seed), outputs)
         }
         let logits = record.output
+        let referenceLogits = reference?.output
         let rows = logits.shape[0], classes = logits.shape[1]
         var seed = [Float](repeating: 0, count: logits.count)
         var outputs = [Float](repeating: 0, count: rows)
@@ -216,18 +266,27 @@ public struct ExplainedModel {
             for i in 0..<rows {
                 let row = i * classes
                 let c = targets[i]
+                let score = s[row + c]
                 switch output {
                 case .logit:
-                    seed[row + c] = 1
-                    outputs[i] = s[row + c]
+                    seed[row + c] = kind == .relevance ? score : 1
+                    outputs[i] = score
                 case .reluLogit:
-                    let score = s[row + c]
-                    seed[row + c] = score > 0 ? 1 : 0
-                    outputs[i] = Swift.max(score, 0)
-                case .allLogitsSum:
+                    let value = Swift.max(score, 0)
+                    switch kind {
+                    case .gradient: seed[row + c] = score > 0 ? 1 : 0
+                    case .relevance: seed[row + c] = value
+                    case .multipliers:
+                        // Rescale at the output ReLU: Δf/ΔS_c, or its gradient where ΔS_c vanishes.
+                        let reference = referenceLogits.map { $0.scalars[row + c] } ?? 0
+                        let delta = score - reference
+                        seed[row + c] = abs(delta) >= 1e-7 ? (value - Swift.max(reference, 0)) / delta : (score > 0 ? 1 : 0)
+                    }
+                    outputs[i] = value
+                case .allLogits:
                     var total = 0.0
                     for j in 0..<classes {
-                        seed[row + j] = 1
+                        seed[row + j] = kind == .relevance ? s[row + j] : 1
                         total += Double(s[row + j])
                     }
                     outputs[i] = Float(total)
@@ -241,7 +300,11 @@ public struct ExplainedModel {
                         total += p[j]
                     }
                     for j in 0..<classes { p[j] /= total }
-                    for j in 0..<classes { seed[row + j] = Float(p[c] * ((j == c ? 1 : 0) - p[j])) }
+                    if kind == .relevance {
+                        seed[row + c] = Float(p[c])
+                    } else {
+                        for j in 0..<classes { seed[row + j] = Float(p[c] * ((j == c ? 1 : 0) - p[j])) }
+                    }
                     outputs[i] = Float(p[c])
                 }
             }

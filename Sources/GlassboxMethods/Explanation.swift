@@ -31,10 +31,18 @@ public struct Explanation: Sendable, Equatable {
     public var method: String
     /// The method's settings in display order.
     public var settings: [MethodSetting]
+    /// What the method promises the sums of its maps equal (nil when it promises nothing).
+    public var receipt: ReceiptKind?
+    /// One title per map when the maps are not simply one per image (SmoothGrad's running
+    /// averages: "N 10", "N 20", …); nil for the usual per-image titles.
+    public var panelTitles: [String]?
+    /// For each map, the index of the explained image it belongs to, when several maps explain the
+    /// same image (running averages); nil when map i explains image i.
+    public var sourceImages: [Int]?
 
     public init(attributions: Tensor, inputs: Tensor, targets: [Int], targetLayer: String? = nil,
                 output: ExplainedOutput, outputs: [Float], baselineOutputs: [Float]? = nil,
-                method: String, settings: [MethodSetting] = []) {
+                method: String, settings: [MethodSetting] = [], receipt: ReceiptKind? = nil) {
         self.attributions = attributions
         self.inputs = inputs
         self.targets = targets
@@ -44,6 +52,22 @@ public struct Explanation: Sendable, Equatable {
         self.baselineOutputs = baselineOutputs
         self.method = method
         self.settings = settings
+        self.receipt = receipt
+    }
+
+    /// What each image's sum should equal under the receipt: f(x), or f(x) − f(reference).
+    public var expectedSums: [Float] {
+        guard let baselineOutputs else { return outputs }
+        return zip(outputs, baselineOutputs).map { $0 - $1 }
+    }
+
+    /// The largest |Σ map − expected| over the images, relative to the largest |expected| (the
+    /// receipt in one number); nil without a receipt.
+    public var receiptError: Float? {
+        guard receipt != nil, count > 0 else { return nil }
+        let expected = expectedSums
+        let scale = Swift.max(expected.map(abs).max() ?? 0, 1e-12)
+        return zip(sumPerImage, expected).map { abs($0 - $1) }.max().map { $0 / scale }
     }
 
     /// The number of images.
@@ -88,6 +112,8 @@ public struct Explanation: Sendable, Equatable {
         copy.targets = [targets[index]]
         copy.outputs = [outputs[index]]
         copy.baselineOutputs = baselineOutputs.map { [$0[index]] }
+        copy.panelTitles = panelTitles.map { [$0[index]] }
+        copy.sourceImages = sourceImages.map { _ in [0] }
         return copy
     }
 
@@ -100,6 +126,7 @@ public struct Explanation: Sendable, Equatable {
     public func mapping(_ name: String, _ transform: (Float) -> Float) -> Explanation {
         var copy = self
         copy.attributions = attributions.map(transform)
+        copy.receipt = nil
         copy.method = "\(name)(\(method))"
         return copy
     }
@@ -114,6 +141,7 @@ public struct Explanation: Sendable, Equatable {
         copy.method = "\(method) \(symbol) \(other.method)"
         copy.settings = []
         copy.baselineOutputs = nil
+        copy.receipt = nil
         return copy
     }
 
@@ -128,6 +156,7 @@ public struct Explanation: Sendable, Equatable {
     public func scaled(by factor: Float) -> Explanation {
         var copy = self
         copy.attributions = attributions.scaled(by: factor)
+        copy.receipt = factor == 1 ? receipt : nil
         return copy
     }
 

@@ -10,6 +10,21 @@ public enum MethodError: Error, CustomStringConvertible, Equatable, Sendable {
     case unsupportedModel(method: String, message: String)
     /// Two explanations that should match (for arithmetic or comparison) do not.
     case mismatch(operation: String, message: String)
+    /// A declared option (or an unknown option name) was given a value the method cannot take.
+    /// `given` is the misspelt name, when there is one, and `candidates` what it could have been
+    /// (the language turns them into "did you mean" suggestions).
+    case option(method: String, option: String, message: String, given: String?, candidates: [String])
+
+    /// The problem without the method's name in front (the language puts the builtin's name there).
+    public var message: String {
+        switch self {
+        case let .inputShape(_, expected, got): return "inputs should have shape \(expected), got \(got)"
+        case let .invalidTarget(_, message), let .invalidOption(_, message), let .unsupportedModel(_, message),
+             let .mismatch(_, message):
+            return message
+        case let .option(_, option, message, _, _): return "argument '\(option)' \(message)"
+        }
+    }
 
     public var description: String {
         switch self {
@@ -20,6 +35,8 @@ public enum MethodError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(method): \(message)"
         case let .mismatch(operation, message):
             return "\(operation): \(message)"
+        case let .option(method, option, message, _, _):
+            return "\(method): argument '\(option)' \(message)"
         }
     }
 }

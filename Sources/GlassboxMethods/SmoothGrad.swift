@@ -1,177 +1,106 @@
 import GlassboxEngine
 import GlassboxModels
 
-/// SmoothGrad (Smilkov et al. 2017, chapter 3.5): the average gradient over noisy copies of the
-/// image, SG = (1/N) Σ_n ∂f/∂x(x + ε_n), ε_n ~ N(0, σ²I).
-///
-/// Noise is drawn from a `SeededRandom`, image by image, sample by sample, pixel by pixel, so the
-/// same seed gives the same map whatever the internal batch size. All copies of all images go
-/// through the network in batches of `model.batchSize`.
-public struct SmoothGrad {
-    /// How σ is chosen for each image.
-    public enum Noise: Sendable, Equatable {
-        /// σ = level · (max(x) − min(x)) per image, as the SmoothGrad paper and Appendix A's helper.
-        case relative(Float)
-        /// σ fixed, as chapter 3.5 (σ = 0.2 for its main figure).
-        case absolute(Float)
+/// SmoothGrad (Smilkov et al. 2017, chapter 3.5): the average gradient — or the average map of any
+/// other method — over noisy copies of the image, SG = (1/N) Σ_n ∂f/∂x(x + ε_n), ε_n ~ N(0, σ²I).
+/// It is the noise tunnel's `.smoothGrad` kind, with running averages for chapter 3.5's N sweep.
+public struct SmoothGrad: AttributionMethod {
+    public typealias Noise = GlassboxMethods.Noise
 
-        /// The standard deviation for an image whose values span `min`…`max`.
-        func sigma(min: Float, max: Float) -> Float {
-            switch self {
-            case let .relative(level): return level * (max - min)
-            case let .absolute(sigma): return sigma
-            }
-        }
+    public static let declaration = MethodDeclaration(
+        id: "smoothGrad", title: "SmoothGrad",
+        citation: "Smilkov, Thorat, Kim, Viégas & Wattenberg (2017), SmoothGrad: removing noise by adding noise, ICML workshop",
+        summary: "SmoothGrad (chapter 3.5): the gradient, or any method's map, averaged over noisy copies of each image.",
+        details: "Shown as the reference does: bwr, symmetric range, with a colorbar. With runningAverages: the result holds, "
+            + "for each count n in order, the maps of every image after the first n noisy samples (one pass; the same seed "
+            + "gives the same first n samples whatever N is), titled \"N n\": chapter 3.5's N sweep in one figure. With method: "
+            + "the maps of that method are averaged: smoothGrad(net, xs, method: \"guidedBackprop\").",
+        chapters: ["3.5"],
+        options: NoiseTunnel.noiseOptions(samples: .none) + [
+            MethodOption("runningAverages", .integers(min: 1), default: .none,
+                         doc: "counts n (e.g. [10, 20, 30]): one map per count, the average of the first n samples"),
+        ] + NoiseTunnel.methodOptions,
+        display: .signed,
+        example: "smoothGrad(net, xs, samples: 100, sigma: 0.2)\nsmoothGrad(net, xs[0], sigma: 0.1, runningAverages: [10, 20, 30, 40, 50])\nsmoothGrad(net, xs, method: \"guidedBackprop\")",
+        page: "smoothgrad.md", figure: "smoothGrad(net, xs, samples: 50, target: \"label\")")
 
-        var label: String {
-            switch self {
-            case let .relative(level): return "\(level)·range"
-            case let .absolute(sigma): return "\(sigma)"
-            }
-        }
+    /// The noise tunnel doing the work.
+    public var tunnel: NoiseTunnel
+    /// Counts of samples after which to report the running average (nil: only the final one).
+    public var runningAverages: [Int]?
 
-        func validate(method: String) throws {
-            let value: Float
-            switch self {
-            case let .relative(v), let .absolute(v): value = v
-            }
-            guard value.isFinite, value >= 0 else {
-                throw MethodError.invalidOption(method: method, message: "the noise level must be finite and ≥ 0, got \(value)")
-            }
+    public var model: ExplainedModel { tunnel.model }
+    public var samples: Int { tunnel.samples }
+    public var display: MapDisplay { tunnel.display }
+
+    /// SmoothGrad of `base` (default: the signed gradient).
+    public init(_ model: ExplainedModel, samples: Int = 50, noise: Noise = .relative(0.1), seed: UInt64 = 0,
+                base: (any AttributionMethod)? = nil, runningAverages: [Int]? = nil) throws {
+        tunnel = try NoiseTunnel(model, base: base, kind: .smoothGrad, samples: samples, noise: noise, seed: seed)
+        if let runningAverages, let bad = runningAverages.first(where: { $0 < 1 || $0 > samples }) {
+            throw MethodError.option(method: Self.declaration.id, option: "runningAverages",
+                                     message: "has the count \(bad) but samples is \(samples); counts must lie in 1...\(samples)",
+                                     given: nil, candidates: [])
         }
+        self.runningAverages = runningAverages
     }
 
-    public var model: ExplainedModel
-    /// Noisy copies per image (N).
-    public var samples: Int
-    /// The noise level.
-    public var noise: Noise
-    /// The seed of the noise generator.
-    public var seed: UInt64
-
-    public init(_ model: ExplainedModel, samples: Int = 50, noise: Noise = .relative(0.1), seed: UInt64 = 0) {
-        self.model = model
-        self.samples = samples
-        self.noise = noise
-        self.seed = seed
+    public init(_ model: ExplainedModel, options: MethodOptions) throws {
+        let counts = options.integers("runningAverages")
+        try self.init(model, samples: options.optionalInt("samples") ?? counts?.max() ?? 50, noise: Noise(options),
+                      seed: options.seed("seed"), base: try wrappedMethod(model, options, method: Self.declaration.id),
+                      runningAverages: counts)
     }
 
-    static let name = "SmoothGrad"
-
-    private var settings: [MethodSetting] {
-        [MethodSetting("samples", "\(samples)"), MethodSetting("σ", noise.label), MethodSetting("seed", "\(seed)")]
-    }
-
-    /// The average gradient over `samples` noisy copies of each image.
+    /// The average over all samples; with `runningAverages`, every image's running averages one
+    /// count after another (map k·N + i is image i after `runningAverages[k]` samples, titled "N n").
     public func attribute(_ inputs: Tensor, targets: Target = .predicted, monitor: WorkMonitor = .none) throws -> Explanation {
-        try runningAverages(inputs, targets: targets, at: [samples], monitor: monitor)[0]
+        guard let counts = runningAverages else { return try tunnel.attribute(inputs, targets: targets, monitor: monitor) }
+        return try joined(tunnel.statistics(inputs, targets: targets, at: counts, monitor: monitor), counts: counts)
     }
 
-    /// The running averages after the first n samples for each n in `counts` (e.g. 10, 20, …, 100,
-    /// as chapter 3.5's N sweep), from one pass over `samples` copies; entry i is the explanation
-    /// after `counts[i]` samples. Counts must lie in 1...samples.
+    /// The running averages after the first n samples for each n in `counts`, one explanation per
+    /// count (see `NoiseTunnel.statistics`).
     public func runningAverages(_ inputs: Tensor, targets: Target = .predicted, at counts: [Int],
                                 monitor: WorkMonitor = .none) throws -> [Explanation] {
-        try model.checkInputs(inputs, method: Self.name)
-        try validate()
-        guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 && $0 <= samples }) else {
-            throw MethodError.invalidOption(method: Self.name,
-                                            message: "running-average counts \(counts) must lie in 1...\(samples)")
-        }
-        let resolved = try model.resolve(targets, inputs: inputs, method: Self.name, monitor: monitor)
-        let outputs = try model.outputs(inputs, targets: resolved, monitor: monitor)
-        let n = inputs.shape[0], per = inputs.valuesPerRow
-        let wanted = Set(counts)
-        var snapshots: [Int: [Float]] = [:]
-        for c in wanted { snapshots[c] = [Float](repeating: 0, count: inputs.count) }
-        var sums = [Double](repeating: 0, count: inputs.count)
-        var generator = NoiseGenerator(inputs: inputs, samples: samples, noise: noise, seed: seed)
-        let total = n * samples
-        try model.streamPasses(rows: total, targets: { resolved.indices[$0 / samples] }, layer: resolved.layer,
-                               rules: .gradient, task: Self.name, monitor: monitor, fill: { range, chunk in
-            generator.fill(chunk, rows: range.count)
-        }, accumulate: { range, g, _ in
-            sums.withUnsafeMutableBufferPointer { s in
-                for (r, flat) in range.enumerated() {
-                    let image = flat / samples, sample = flat % samples + 1
-                    let base = image * per
-                    for j in 0..<per { s[base + j] += Double(g[r * per + j]) }
-                    if wanted.contains(sample) {
-                        let scale = 1 / Double(sample)
-                        snapshots[sample]!.withUnsafeMutableBufferPointer { out in
-                            for j in 0..<per { out[base + j] = Float(s[base + j] * scale) }
-                        }
-                    }
-                }
-            }
-        })
-        return counts.map { c in
-            var settings = self.settings
-            settings[0] = MethodSetting("samples", "\(c)")
-            return Explanation(attributions: Tensor(shape: inputs.shape, scalars: snapshots[c]!), inputs: inputs,
-                               targets: resolved.indices, targetLayer: resolved.layer, output: model.output,
-                               outputs: outputs, method: Self.name, settings: settings)
-        }
+        try tunnel.statistics(inputs, targets: targets, at: counts, monitor: monitor)
     }
 
     /// The noisy copies the method feeds the network: row i·samples + s is copy s of image i
     /// (shape [N·samples] + image shape). Lets another framework reproduce the same samples.
     public func noisyInputs(_ inputs: Tensor) throws -> Tensor {
-        try model.checkInputs(inputs, method: Self.name)
-        try validate()
-        var generator = NoiseGenerator(inputs: inputs, samples: samples, noise: noise, seed: seed)
-        let rows = inputs.shape[0] * samples
-        var values = [Float](repeating: 0, count: rows * inputs.valuesPerRow)
-        values.withUnsafeMutableBufferPointer { generator.fill($0, rows: rows) }
-        return Tensor(shape: [rows] + Array(inputs.shape.dropFirst()), scalars: values)
-    }
-
-    private func validate() throws {
-        guard samples >= 1 else {
-            throw MethodError.invalidOption(method: Self.name, message: "samples must be at least 1, got \(samples)")
-        }
-        try noise.validate(method: Self.name)
-    }
-}
-
-/// Produces noisy copies x + σ_i·z of each image i, `samples` per image, in a fixed order.
-struct NoiseGenerator {
-    let inputs: Tensor
-    let samples: Int
-    let sigmas: [Float]
-    var random: SeededRandom
-    /// The next (image · samples + sample) row to produce.
-    var next = 0
-
-    init(inputs: Tensor, samples: Int, noise: SmoothGrad.Noise, seed: UInt64) {
-        self.inputs = inputs
-        self.samples = samples
-        let per = inputs.valuesPerRow
-        sigmas = (0..<inputs.shape[0]).map { i in
-            let row = inputs.scalars[(i * per)..<((i + 1) * per)]
-            return noise.sigma(min: row.min() ?? 0, max: row.max() ?? 0)
-        }
-        random = SeededRandom(seed: seed)
-    }
-
-    /// Writes the next `rows` noisy copies into `out` (rows × values per image).
-    mutating func fill(_ out: UnsafeMutableBufferPointer<Float>, rows: Int) {
-        let per = inputs.valuesPerRow
-        guard let start = out.baseAddress else {
-            next += rows
-            return
-        }
-        inputs.scalars.withUnsafeBufferPointer { x in
-            for r in 0..<rows {
-                let image = (next + r) / samples
-                let sigma = sigmas[image]
-                let base = image * per
-                let row = start + r * per
-                // The same values as x + σ·nextGaussian() per pixel, drawn for the whole row at once.
-                random.fillGaussian(UnsafeMutableBufferPointer(start: row, count: per))
-                for j in 0..<per { row[j] = x[base + j] + sigma * row[j] }
+        try model.checkInputs(inputs, method: Self.declaration.title)
+        let n = inputs.shape[0], per = inputs.valuesPerRow, samples = tunnel.samples
+        let sigmas = tunnel.noise.sigmas(for: inputs)
+        var noise = ImageNoise(inputs: inputs, seed: tunnel.seed)
+        var values = [Float](repeating: 0, count: n * samples * per)
+        values.withUnsafeMutableBufferPointer { out in
+            for image in 0..<n {
+                for sample in 0..<samples {
+                    let row = UnsafeMutableBufferPointer(rebasing: out[((image * samples + sample) * per)..<((image * samples + sample + 1) * per)])
+                    for j in 0..<per { row[j] = inputs.scalars[image * per + j] }
+                    noise.add(to: row, image: image, sample: sample, sigma: sigmas[image])
+                }
             }
         }
-        next += rows
+        return Tensor(shape: [n * samples] + Array(inputs.shape.dropFirst()), scalars: values)
+    }
+
+    /// The running-average maps joined into one explanation, count by count.
+    private func joined(_ maps: [Explanation], counts: [Int]) -> Explanation {
+        let n = maps[0].count
+        var joined = maps[0]
+        joined.attributions = Tensor(shape: [maps.count * n] + maps[0].attributions.shape.dropFirst(),
+                                     scalars: maps.flatMap(\.attributions.scalars))
+        joined.inputs = Tensor(shape: [maps.count * n] + maps[0].inputs.shape.dropFirst(),
+                               scalars: Array([[Float]](repeating: maps[0].inputs.scalars, count: maps.count).joined()))
+        joined.targets = Array([[Int]](repeating: maps[0].targets, count: maps.count).joined())
+        joined.outputs = Array([[Float]](repeating: maps[0].outputs, count: maps.count).joined())
+        joined.settings = maps[0].settings.map { setting in
+            setting.name == "samples" ? MethodSetting("samples", counts.map(String.init).joined(separator: ", ")) : setting
+        }
+        joined.sourceImages = Array(repeating: Array(0..<n), count: maps.count).flatMap { $0 }
+        joined.panelTitles = counts.flatMap { count in (0..<n).map { i in n == 1 ? "N \(count)" : "N \(count), image \(i)" } }
+        return joined
     }
 }

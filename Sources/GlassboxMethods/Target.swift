@@ -24,7 +24,7 @@ public enum Target: Sendable, Equatable {
 /// Which scalar function of the logits S is explained, for a target class c.
 ///
 /// The backward walk is seeded at the logits layer with ∂f/∂S: e_c for `.logit`, p_c(e_c − p) for
-/// `.probability`, 1[S_c > 0]·e_c for `.reluLogit`, and all ones for `.allLogitsSum`.
+/// `.probability`, 1[S_c > 0]·e_c for `.reluLogit`, and all ones for `.allLogits`.
 public enum ExplainedOutput: String, Sendable, Equatable, CaseIterable {
     /// The pre-softmax score S_c (the default; most chapters).
     case logit
@@ -34,7 +34,7 @@ public enum ExplainedOutput: String, Sendable, Equatable, CaseIterable {
     case reluLogit
     /// Σ_j S_j, the sum of all logits whatever the target: chapter 3.2's saliency differentiates the
     /// whole logit tensor, so its maps are not class-specific. Kept to reproduce that quirk.
-    case allLogitsSum
+    case allLogits
 
     /// A short label for titles, e.g. "S_c" or "p_c".
     public var symbol: String {
@@ -42,7 +42,7 @@ public enum ExplainedOutput: String, Sendable, Equatable, CaseIterable {
         case .logit: return "S_c"
         case .probability: return "p_c"
         case .reluLogit: return "ReLU(S_c)"
-        case .allLogitsSum: return "Σ S"
+        case .allLogits: return "Σ S"
         }
     }
 }

@@ -71,8 +71,8 @@ struct BenchMethodsCommand: ParsableCommand {
         }
 
         let explained = try ExplainedModel(network, output: .logit, batchSize: batchSize)
-        let ig = IntegratedGradients(explained, steps: steps)
-        let smooth = SmoothGrad(explained, samples: samples, noise: .relative(noise), seed: 1)
+        let ig = try IntegratedGradients(explained, steps: steps)
+        let smooth = try SmoothGrad(explained, samples: samples, noise: .relative(noise), seed: 1)
         func fastest(_ body: () throws -> Explanation) throws -> (Explanation, Double) {
             var best = Double.infinity
             var result: Explanation?

@@ -210,9 +210,9 @@ final class BindingsGapTests: XCTestCase {
         h.run("show(smoothGrad(net, x, sigma: 0.1, runningAverages: [1, 2]), colorbar: false)")
         XCTAssertNotNil(h.host.displays.last?.0.png)
         XCTAssertEqual(h.error("smoothGrad(net, x, samples: 3, runningAverages: [5])")?.message,
-                       "smoothGrad: argument 'runningAverages' has the count 5 but samples is 3; counts must lie in 1...samples")
+                       "smoothGrad: argument 'runningAverages' has the count 5 but samples is 3; counts must lie in 1...3")
         XCTAssertEqual(h.error("smoothGrad(net, x, runningAverages: [0])")?.message,
-                       "smoothGrad: argument 'runningAverages' has the count 0; counts must be ≥ 1")
+                       "smoothGrad: argument 'runningAverages' has 0 at item 0; each must be at least 1")
     }
 
     // MARK: 6. negative zero

@@ -136,7 +136,7 @@ final class GradientMethodTests: XCTestCase {
     func testAllLogitsSumIsTheSumOfEveryClassGradient() throws {
         let network = try TestNetworks.dense()
         let inputs = TestNetworks.randomInputs([2, 6], seed: 16)
-        let all = try Saliency(ExplainedModel(network, output: .allLogitsSum)).attribute(inputs)
+        let all = try Saliency(ExplainedModel(network, output: .allLogits)).attribute(inputs)
         var total = Tensor(zeros: inputs.shape)
         for c in 0..<4 {
             total = try total.adding(try Saliency(ExplainedModel(network)).attribute(inputs, targets: .class(c)).attributions)

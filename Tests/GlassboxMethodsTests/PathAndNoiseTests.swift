@@ -22,7 +22,7 @@ final class PathAndNoiseTests: XCTestCase {
     private func checkCompleteness(_ ig: IntegratedGradients, _ inputs: Tensor, tolerance: Float = 0.01,
                                    file: StaticString = #filePath, line: UInt = #line) throws {
         let explanation = try ig.attribute(inputs)
-        let baselines = try ig.baselineImages(for: inputs)
+        let baselines = try ig.baseline.images(for: inputs, method: "test")
         for i in 0..<inputs.shape[0] {
             let c = explanation.targets[i]
             let fx = try explainedValue(ig.model.network, inputs.rows(i..<(i + 1)), class: c, output: ig.model.output)
@@ -181,7 +181,7 @@ final class PathAndNoiseTests: XCTestCase {
         let network = try TestNetworks.conv(pooling: "max")
         let x = TestNetworks.randomInputs([2, 1, 6, 6], seed: 63)
         let model = try ExplainedModel(network, batchSize: 4)
-        let smooth = SmoothGrad(model, samples: 6, noise: .relative(0.2), seed: 9)
+        let smooth = try SmoothGrad(model, samples: 6, noise: .relative(0.2), seed: 9)
         let running = try smooth.runningAverages(x, targets: .classes([1, 2]), at: [1, 3, 6])
         let noisy = try smooth.noisyInputs(x) // rows i·6 + s
         let gradients = try Saliency(model).attribute(noisy, targets: .classes([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]))

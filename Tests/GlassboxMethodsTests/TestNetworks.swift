@@ -110,7 +110,7 @@ func explainedValue(_ network: Sequential, _ inputs: Tensor, class c: Int, outpu
     switch output {
     case .logit: return logits[c]
     case .reluLogit: return max(logits[c], 0)
-    case .allLogitsSum: return logits.reduce(0, +)
+    case .allLogits: return logits.reduce(0, +)
     case .probability:
         let m = logits.max()!
         let e = logits.map { exp($0 - m) }

@@ -38,7 +38,7 @@ final class LayersRelevanceRuleTests: XCTestCase {
                                    inputShape: [1, 7, 7])
         let a = Tensor(shape: [1, 1, 7, 7], scalars: (1...49).map(Float.init))
         let record = try model.forwardRecording(a, training: false)
-        let rules = RuleSet(name: "pooling", rulesByKind: ["maxpool": ProportionalPoolingRule()])
+        let rules = RuleSet(name: "pooling", rulesByKind: [.maxpool: ProportionalPoolingRule()])
         let r = try model.backward(record, seed: Tensor(repeating: 1, shape: [1, 1, 4, 4]), rules: rules).inputSignal
         XCTAssertEqual(r.scalars[48], 1, accuracy: 1e-6)                 // bottom-right corner, alone
         XCTAssertEqual(r.scalars[6], 7.0 / 21, accuracy: 1e-6)           // window {7, 14}
@@ -107,7 +107,7 @@ final class LayersRelevanceRuleTests: XCTestCase {
     func testRulesRejectLayersTheyDoNotFit() throws {
         let model = try Sequential(layers: [ReLU(name: "relu")], inputShape: [2])
         let record = try model.forwardRecording(Tensor(shape: [1, 2], scalars: [1, 2]), training: false)
-        let rules = RuleSet(name: "bad", rulesByKind: ["relu": LRPAlphaBetaRule()])
+        let rules = RuleSet(name: "bad", rulesByKind: [.relu: LRPAlphaBetaRule()])
         XCTAssertThrowsError(try model.backward(record, seed: Tensor(shape: [1, 2], scalars: [1, 1]), rules: rules)) {
             XCTAssertTrue("\($0)".contains("relu"), "\($0)")
         }

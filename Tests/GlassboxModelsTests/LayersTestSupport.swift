@@ -70,3 +70,26 @@ func checkLayerGradients(_ layer: any Layer, input: Tensor, eps: Float = 1e-2, t
         }
     }
 }
+
+/// Rule sets for the rule tests (the named composites live with the methods, in GlassboxMethods).
+extension RuleSet {
+    static var guidedBackprop: RuleSet { RuleSet(name: "guided backprop", rulesByKind: [.relu: GuidedReLURule()]) }
+    static var deconvnet: RuleSet { RuleSet(name: "deconvnet", rulesByKind: [.relu: DeconvnetReLURule()]) }
+    static func lrpEpsilon(_ epsilon: Float) -> RuleSet {
+        let rule = LRPEpsilonRule(epsilon: epsilon)
+        return RuleSet(name: "LRP-ε", rulesByKind: [.dense: rule, .conv2d: rule, .avgpool: rule, .relu: PassThroughRule()])
+    }
+    static func lrpAlphaBeta(alpha: Float = 1, beta: Float = 0) -> RuleSet {
+        let rule = LRPAlphaBetaRule(alpha: alpha, beta: beta)
+        return RuleSet(name: "LRP-αβ", rulesByKind: [.dense: rule, .conv2d: rule, .relu: PassThroughRule(),
+                                                    .avgpool: LRPEpsilonRule(epsilon: 1e-10)])
+    }
+    static func deepTaylor(low: Float = 0, high: Float = 1) -> RuleSet {
+        let zPlus = LRPAlphaBetaRule()
+        let pooling = ProportionalPoolingRule()
+        return RuleSet(name: "deep Taylor", rulesByKind: [.dense: zPlus, .conv2d: zPlus, .maxpool: pooling, .avgpool: pooling,
+                                                         .relu: PassThroughRule()],
+                       inputLayerRule: LRPBoundedRule(low: low, high: high))
+    }
+    static var deepLiftRescale: RuleSet { RuleSet(name: "DeepLIFT rescale", rulesByKind: [.relu: DeepLiftRescaleRule()]) }
+}

@@ -1,5 +1,6 @@
 import GlassboxData
 import GlassboxFigures
+import GlassboxMethods
 import GlassboxModels
 
 /// Turns errors of the data, model and figure modules into script errors that name the builtin.
@@ -14,6 +15,8 @@ enum BindingErrors {
             throw CancellationError()
         } catch let error as DataError {
             throw ScriptError(.value, "\(function): \(error.description)")
+        } catch let error as MethodError {
+            throw ScriptError(.value, "\(function): \(error.message)")
         } catch let error as LayerError {
             throw ScriptError(.value, "\(function): \(error.description)")
         } catch let error as FigureError {

@@ -19,14 +19,16 @@ public struct ExplanationStyle: Sendable {
         self.range = range
     }
 
+    /// The style a method declares (`MapDisplay`, the method layer's choice).
+    public init(_ display: MapDisplay) {
+        self.init(colormap: (try? Colormap(named: display.colors.rawValue)) ?? .gray, overInput: display.overInput,
+                  alpha: display.alpha, range: display.symmetric ? .symmetricIfMixed : nil)
+    }
+
     /// Signed maps: bwr, symmetric when mixed (the reference's pixel_range).
-    static let signed = ExplanationStyle(colormap: .bwr, overInput: false, range: .symmetricIfMixed)
-    /// Signed maps over the digit (gradient × input, chapter 2.2).
-    static let signedOverInput = ExplanationStyle(colormap: .bwr, overInput: true, range: .symmetricIfMixed)
-    /// Squared maps over the digit (sensitivity, chapter 2.1).
-    static let squaredOverInput = ExplanationStyle(colormap: .hot, overInput: true)
-    /// Gray maps alone (saliency 3.2, deconvnet 3.1, guided backprop 3.3, integrated gradients 3.4).
-    static let gray = ExplanationStyle(colormap: .gray, overInput: false)
+    static let signed = ExplanationStyle(MapDisplay.signed)
+    /// Gray maps alone.
+    static let gray = ExplanationStyle(MapDisplay.gray)
 }
 
 /// An explanation as a value of the language: one attribution map per image with what was explained.
@@ -46,11 +48,23 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     /// usual "Digit: {label}" titles.
     public var panelTitles: [String]?
 
+    /// `images` and `predictions` are those of the explained images; when the explanation has
+    /// several maps per image (`Explanation.sourceImages`), they are repeated to match its maps.
     public init(_ explanation: Explanation, images: ImageBatch, predictions: [Int]?, style: ExplanationStyle) {
+        var explanation = explanation
+        var images = images
+        var predictions = predictions
+        if let sources = explanation.sourceImages, sources.count == explanation.count,
+           sources.allSatisfy({ $0 >= 0 && $0 < images.count }), let repeated = try? images.selecting(sources, origin: images.origin) {
+            images = repeated
+            predictions = predictions.map { p in sources.map { p[$0] } }
+            explanation.sourceImages = nil
+        }
         self.explanation = explanation
         self.images = images
         self.predictions = predictions
         self.style = style
+        self.panelTitles = explanation.panelTitles
     }
 
     /// The attribution maps as an image batch `[N, 1, H, W]` (labels of the inputs).
@@ -85,7 +99,8 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
 
     public var typeName: String { "Explanation" }
     public var propertyNames: [String] {
-        ["values", "sum", "sums", "inputs", "targets", "outputs", "baselineOutputs", "method", "title", "count", "labels", "predictions", "maps"]
+        ["values", "sum", "sums", "inputs", "targets", "outputs", "baselineOutputs", "method", "title", "count", "labels", "predictions", "maps",
+         "receipt", "receiptError"]
     }
 
     public func property(_ name: String) throws -> ScriptValue? {
@@ -103,6 +118,8 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         case "labels": return images.labels.map { .list($0.map { .int($0) }) } ?? .nil
         case "predictions": return predictions.map { .list($0.map { .int($0) }) } ?? .nil
         case "maps": return .object(try maps())
+        case "receipt": return receiptTable().map { .object(TableValue($0)) } ?? .nil
+        case "receiptError": return explanation.receiptError.map { .double(Double($0)) } ?? .nil
         default: return nil
         }
     }
@@ -123,11 +140,35 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         }
     }
 
+    /// One row per image: the sum of its map against what the method's receipt says it equals.
+    func receiptTable() -> Table? {
+        guard let receipt = explanation.receipt else { return nil }
+        let sums = explanation.sumPerImage, expected = explanation.expectedSums
+        let symbol = explanation.targetLayer == nil ? explanation.output.symbol : "channel sum"
+        var columns = ["image", "target", "Σ map", "f(x) = \(symbol)"]
+        if explanation.baselineOutputs != nil { columns += ["f(reference)", receipt.expectedSymbol] }
+        columns += ["Σ map − \(receipt.expectedSymbol)"]
+        let rows: [[TableCell]] = (0..<explanation.count).map { i in
+            var row: [TableCell] = [.integer(i), .integer(explanation.targets[i]), .number(Double(sums[i])),
+                                    .number(Double(explanation.outputs[i]))]
+            if let baseline = explanation.baselineOutputs { row += [.number(Double(baseline[i])), .number(Double(expected[i]))] }
+            return row + [.number(Double(sums[i] - expected[i]))]
+        }
+        return try? Table(columns: columns, rows: rows, caption: "\(explanation.method): \(receipt.title), Σ map = \(receipt.expectedSymbol)")
+    }
+
+    /// The receipt in one line, e.g. "conservation: Σ map = f(x) within 2.1 % (largest gap of 10 images)".
+    var receiptLine: String? {
+        guard let receipt = explanation.receipt, let error = explanation.receiptError else { return nil }
+        return "\(receipt.title): Σ map = \(receipt.expectedSymbol) within \(NumberFormat.significant(Double(error) * 100, digits: 2)) % "
+            + "(largest gap over \(explanation.count) image\(explanation.count == 1 ? "" : "s"), relative to the largest |\(receipt.expectedSymbol)|); e.receipt has the table"
+    }
+
     public var textDescription: String {
         let sums = explanation.sumPerImage.prefix(10).map { NumberFormat.significant(Double($0), digits: 4) }.joined(separator: ", ")
         return "Explanation: \(explanation.title), \(explanation.count) image\(explanation.count == 1 ? "" : "s"), "
             + "targets \(explanation.targets.prefix(10).map(String.init).joined(separator: ", "))\(explanation.count > 10 ? ", …" : ""); "
-            + "sums [\(sums)\(explanation.count > 10 ? ", …" : "")]"
+            + "sums [\(sums)\(explanation.count > 10 ? ", …" : "")]" + (receiptLine.map { "; " + $0 } ?? "")
     }
 
     /// The grid options of the default display.

@@ -3,34 +3,57 @@ import GlassboxEngine
 import GlassboxMethods
 import GlassboxModels
 
-/// The explanation methods: sensitivity, saliency, gradientTimesInput, deconvnet, guidedBackprop,
-/// integratedGradients, smoothGrad, and classPrototypes.
+/// The explanation methods' builtins. One builtin per entry of `MethodCatalog`, made from its
+/// declaration (parameters, help, display), plus `classPrototypes` and `strongestChannels`.
 enum MethodBuiltins {
     static var all: [Builtin] {
-        [sensitivity, saliency, gradientTimesInput, deconvnet, guidedBackprop, integratedGradients, smoothGrad, classPrototypes,
-         strongestChannels]
+        MethodCatalog.all.map(builtin(for:)) + [classPrototypes, strongestChannels]
     }
 
-    static let outputNames: [String: ExplainedOutput] = [
-        "logit": .logit, "probability": .probability, "reluLogit": .reluLogit, "allLogits": .allLogitsSum,
-    ]
+    /// The explained outputs by the names the language uses (their raw values).
+    static var outputNames: [String] { ExplainedOutput.allCases.map(\.rawValue) }
 
-    /// Parameters every method takes: model, images, target, output, layer, batchSize.
-    static func common(output: String = "logit", layer: Bool = false) -> [BuiltinParameter] {
+    /// The rows per pass when `batchSize:` is not given (the method layer's default).
+    static let defaultBatchSize = 128
+
+    /// The parameters every method takes: model, images, target, output, layer (when the method
+    /// explains channels), batchSize; declared here once.
+    static func commonParameters(_ declaration: MethodDeclaration) -> [BuiltinParameter] {
+        let outputs = declaration.outputs ?? ExplainedOutput.allCases
         var parameters = [
             BuiltinParameter(nil, name: "model", type: "Model", doc: "the classifier to explain"),
             BuiltinParameter(nil, name: "images", type: "ImageBatch or Tensor", doc: "the images to explain"),
             BuiltinParameter("target", type: "Int, List or String", default: .string("predicted"),
-                             doc: "the class (or channel) explained: \"predicted\" (each image's predicted class), \"label\" (each image's true digit, the reference chapters' choice), an Int for all images, or a List (one per image); with layer, the channel (an Int or a List)"),
-            BuiltinParameter("output", type: "String", default: .string(output),
-                             doc: "the explained scalar: \"logit\" (S_c), \"probability\" (p_c), \"reluLogit\" (ReLU(S_c)) or \"allLogits\" (Σ S)"),
+                             doc: "the class (or channel) explained: \"predicted\" (each image's predicted class), \"label\" (each image's true digit, the reference chapters' choice), an Int for all images, or a List (one per image)"
+                                + (declaration.acceptsLayerTargets ? "; with layer, the channel (an Int or a List)" : "")),
+            BuiltinParameter("output", type: "String", default: .string("logit"),
+                             doc: "the explained scalar f: " + outputs.map { "\"\($0.rawValue)\" (\($0.symbol))" }.joined(separator: ", ")
+                                + (declaration.acceptsLayerTargets ? "; with layer, the channel's sum (leave at \"logit\")" : "")),
         ]
-        if layer {
+        if declaration.acceptsLayerTargets {
             parameters.append(BuiltinParameter("layer", type: "String", default: .nil,
                                                doc: "explain a channel of this layer (e.g. \"pool3\") instead of a class; target gives the channel"))
         }
-        parameters.append(BuiltinParameter("batchSize", type: "Int", default: .int(64), doc: "images (or path points) per backward pass"))
+        parameters.append(BuiltinParameter("batchSize", type: "Int", default: .int(defaultBatchSize),
+                                           doc: "images (path points, noisy copies) per forward/backward pass"))
         return parameters
+    }
+
+    static let commonNames: Set<String> = ["model", "images", "target", "output", "layer", "batchSize"]
+
+    /// The builtin of a catalog method: its declaration's options become labelled parameters.
+    static func builtin(for method: any AttributionMethod.Type) -> Builtin {
+        let declaration = method.declaration
+        let options = declaration.options.map { option in
+            BuiltinParameter(option.name, type: option.type.typeName, default: scriptValue(option.defaultValue),
+                             doc: option.documentation)
+        }
+        var details = declaration.details
+        details += (details.isEmpty ? "" : " ") + "From " + declaration.citation + "."
+        return Builtin(name: declaration.id, parameters: commonParameters(declaration) + options, returns: "Explanation",
+                       summary: declaration.summary, details: details, example: declaration.example) { args, context in
+            try run(method, args, context)
+        }
     }
 
     /// The model, inputs and targets of a method call, checked.
@@ -49,10 +72,10 @@ enum MethodBuiltins {
         try ModelBuiltins.checkImages(images, fit: model, function: function, argument: "images", args: args)
         guard images.count > 0 else { throw args.error(.value, "images", "has no images") }
         let outputName = try args.string("output")
-        guard let output = outputNames[outputName] else {
-            throw ScriptError(.value, "\(function): argument 'output' must be one of " + outputNames.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+        guard let output = ExplainedOutput(rawValue: outputName) else {
+            throw ScriptError(.value, "\(function): argument 'output' must be one of " + outputNames.map { "\"\($0)\"" }.joined(separator: ", ")
                               + ", got \"\(outputName)\"", at: args.ranges["output"],
-                              suggestions: Suggestions.closest(to: outputName, among: Array(outputNames.keys)))
+                              suggestions: Suggestions.closest(to: outputName, among: outputNames))
         }
         let batchSize = try args.positiveInt("batchSize")
         let network = model.handle.network
@@ -63,6 +86,9 @@ enum MethodBuiltins {
             let names = network.layers.map(\.name)
             throw ScriptError(.value, "\(function): argument 'layer': model '\(model.name)' has no layer '\(layer)'; its layers are "
                               + names.joined(separator: ", "), at: args.ranges["layer"], suggestions: Suggestions.closest(to: layer, among: names))
+        }
+        if layer != nil, args.ranges["output"] != nil, output != .logit {
+            throw args.error(.value, "output", "cannot be \"\(outputName)\" with layer: a channel is explained as its sum over positions; leave output out")
         }
         // nil means the predicted classes, taken from the forward pass below (which the explanation
         // also shows), so the method does not run the images forward a second time to find them.
@@ -88,6 +114,9 @@ enum MethodBuiltins {
                 throw args.error(.value, "target", "has \(list.count) entries for \(images.count) images; give one per image or a single Int")
             }
             target = layer.map { .channels(list, layer: $0) } ?? .classes(list)
+        case .string(let other):
+            throw ScriptError(.value, "\(function): argument 'target' must be an Int, a List of Ints, \"label\" or \"predicted\", got \"\(other)\"",
+                              at: args.ranges["target"], suggestions: Suggestions.closest(to: other, among: ["label", "predicted"]))
         case let other:
             throw args.error(.type, "target", "must be an Int, a List of Ints, \"label\" or \"predicted\", got \(other.typeName) \(other.repr.prefix(30))")
         }
@@ -97,205 +126,70 @@ enum MethodBuiltins {
                     predictions: predictions)
     }
 
-    /// Runs a method and wraps its explanation.
-    static func run(_ function: String, _ args: BoundArguments, _ context: CallContext, style: ExplanationStyle,
-                    _ body: (Call, WorkMonitor) throws -> Explanation) throws -> ScriptValue {
+    /// Runs a catalog method on the call's images and wraps its explanation.
+    static func run(_ method: any AttributionMethod.Type, _ args: BoundArguments, _ context: CallContext) throws -> ScriptValue {
+        let function = method.declaration.id
         let call = try prepare(args, function: function, context: context)
-        let explanation = try BindingErrors.translating(function) { try body(call, context.workMonitor()) }
-        return .object(ExplanationValue(explanation, images: call.images, predictions: call.predictions, style: style))
-    }
-
-    static let sensitivity = Builtin(
-        name: "sensitivity",
-        parameters: common(layer: true) + [BuiltinParameter("exponent", type: "Int", default: .int(2), doc: "the power of the gradient (2 by definition; 4 reproduces chapter 5.1)")],
-        returns: "Explanation",
-        summary: "Sensitivity analysis (chapter 2.1): R = (∂f/∂x)², how much each pixel's change would change the output.",
-        details: "Shown as the reference does: a 'hot' heat map over the digit at alpha 0.5, with a colorbar. With layer: "
-            + "the sensitivity of the sum of that layer's channel `target`.",
-        example: "let e = sensitivity(net, xs)\nshow(e)"
-    ) { args, context in
-        let exponent = try args.int("exponent")
-        return try run("sensitivity", args, context, style: .squaredOverInput) { call, monitor in
-            try SensitivityAnalysis(call.explained, exponent: exponent).attribute(call.inputs, targets: call.target, monitor: monitor)
+        var given: [String: OptionValue] = [:]
+        for option in method.declaration.options where args.ranges[option.name] != nil {
+            given[option.name] = try optionValue(args.value(option.name), argument: option.name, args: args, call: call)
         }
-    }
-
-    static let saliency = Builtin(
-        name: "saliency",
-        parameters: common(layer: true) + [BuiltinParameter("absolute", type: "Bool", default: .bool(true), doc: "the absolute value of the gradient (chapter 3.2); false keeps its sign")],
-        returns: "Explanation",
-        summary: "Gradient saliency (chapter 3.2): |∂f/∂x| (or the signed gradient with absolute: false).",
-        details: "Chapter 3.2 differentiates the sum of all logits: pass output: \"allLogits\" to reproduce it. With layer: "
-            + "the gradient of the sum of that layer's channel `target` (as deconvnet and guidedBackprop do). Shown in gray "
-            + "(absolute) or bwr (signed) with a colorbar.",
-        example: "saliency(net, xs)\nsaliency(net, xs, output: \"allLogits\")\nsaliency(net, xs[0], target: 45, layer: \"pool3\")"
-    ) { args, context in
-        let absolute = try args.bool("absolute")
-        return try run("saliency", args, context, style: absolute ? .gray : .signed) { call, monitor in
-            try Saliency(call.explained, absolute: absolute).attribute(call.inputs, targets: call.target, monitor: monitor)
-        }
-    }
-
-    static let gradientTimesInput = Builtin(
-        name: "gradientTimesInput",
-        parameters: common(layer: true),
-        returns: "Explanation",
-        summary: "Simple Taylor decomposition (chapter 2.2): R = x ⊙ ∂f/∂x; for a bias-free ReLU net the map sums to f(x).",
-        details: "Shown as the reference does: a bwr heat map over the digit at alpha 0.5, symmetric range, colorbar. With layer: "
-            + "x ⊙ the gradient of the sum of that layer's channel `target`.",
-        example: "let e = gradientTimesInput(net, xs)\ne.sums\ne.outputs"
-    ) { args, context in
-        try run("gradientTimesInput", args, context, style: .signedOverInput) { call, monitor in
-            try GradientTimesInput(call.explained).attribute(call.inputs, targets: call.target, monitor: monitor)
-        }
-    }
-
-    static let deconvnet = Builtin(
-        name: "deconvnet",
-        parameters: common(layer: true),
-        returns: "Explanation",
-        summary: "Deconvnet projection (chapter 3.1): the backward pass with every ReLU replaced by max(g, 0).",
-        details: "Chapter 3.1 projects a feature map: deconvnet(net, xs[0], target: 45, layer: \"pool3\"). Shown in gray.",
-        example: "deconvnet(net, xs)\ndeconvnet(net, xs[0], target: 45, layer: \"pool3\")"
-    ) { args, context in
-        try run("deconvnet", args, context, style: .gray) { call, monitor in
-            try Deconvnet(call.explained).attribute(call.inputs, targets: call.target, monitor: monitor)
-        }
-    }
-
-    static let guidedBackprop = Builtin(
-        name: "guidedBackprop",
-        parameters: common(layer: true),
-        returns: "Explanation",
-        summary: "Guided backpropagation (chapter 3.3): ReLUs pass only positive signals where the forward output was positive.",
-        details: "Shown as the reference does: gray maps with a colorbar.",
-        example: "guidedBackprop(net, xs)"
-    ) { args, context in
-        try run("guidedBackprop", args, context, style: .gray) { call, monitor in
-            try GuidedBackprop(call.explained).attribute(call.inputs, targets: call.target, monitor: monitor)
-        }
-    }
-
-    /// Parses a `baseline:` argument.
-    static func baseline(_ args: BoundArguments, images: ImageBatch) throws -> IntegratedGradients.Baseline {
-        switch args.value("baseline") {
-        case .nil: return .zeros
-        case .int, .double: return .constant(Float(try args.double("baseline")))
-        case .string("zeros"): return .zeros
-        case .string("mean"): return .meanImage(of: images.images)
-        case .object(let batch as ImageBatch): return .image(batch.images)
-        case .tensor(let t): return .image(t)
-        case let other:
-            throw args.error(.type, "baseline", "must be a number, \"zeros\", \"mean\" (of the images), an ImageBatch or a Tensor, got \(other.typeName)")
-        }
-    }
-
-    static let integratedGradients = Builtin(
-        name: "integratedGradients",
-        parameters: common() + [
-            BuiltinParameter("steps", type: "Int", default: .int(50), doc: "intervals on the path from the baseline to the image (chapter 3.4 uses 100)"),
-            BuiltinParameter("baseline", type: "Any", default: .nil, doc: "nil or \"zeros\" (black), a number (constant image), \"mean\" (mean of the images), or an image"),
-            BuiltinParameter("rule", type: "String", default: .string("riemann"), doc: "\"riemann\" (right Riemann sum, the reference) or \"trapezoid\""),
-            BuiltinParameter("samples", type: "Int", default: .nil, doc: "SmoothGrad each path point over this many noisy copies (nil = off)"),
-            BuiltinParameter("noise", type: "Double", default: .double(0.1), doc: "with samples: σ relative to each path point's value range"),
-            BuiltinParameter("seed", type: "Int", default: .int(0), doc: "with samples: seeds the noise"),
-        ],
-        returns: "Explanation",
-        summary: "Integrated gradients (chapters 3.4, 3.5): (x − b) ⊙ the mean gradient along the straight path from b to x.",
-        details: "Completeness: e.sums ≈ e.outputs − e.baselineOutputs. Chapter 3.4 explains the probability: "
-            + "integratedGradients(net, xs, output: \"probability\", steps: 100). Shown in gray with a colorbar.",
-        example: "let e = integratedGradients(net, xs, steps: 100, output: \"probability\")\ne.sums"
-    ) { args, context in
-        let steps = try args.positiveInt("steps")
-        let ruleName = try args.string("rule")
-        let rules: [String: IntegratedGradients.Rule] = ["riemann": .rightRiemann, "trapezoid": .trapezoid]
-        guard let rule = rules[ruleName] else {
-            throw ScriptError(.value, "integratedGradients: argument 'rule' must be \"riemann\" or \"trapezoid\", got \"\(ruleName)\"",
-                              at: args.ranges["rule"], suggestions: Suggestions.closest(to: ruleName, among: Array(rules.keys)))
-        }
-        let samples = try args.optionalInt("samples")
-        if let samples, samples < 1 { throw args.error(.value, "samples", "must be at least 1, got \(samples)") }
-        let noise = Float(try args.double("noise"))
-        let seed = try args.seed("seed")
-        return try run("integratedGradients", args, context, style: .gray) { call, monitor in
-            let baseline = try baseline(args, images: call.images)
-            return try IntegratedGradients(call.explained, steps: steps, baseline: baseline, rule: rule, smoothSamples: samples,
-                                           smoothNoise: .relative(noise), seed: seed)
-                .attribute(call.inputs, targets: call.target, monitor: monitor)
-        }
-    }
-
-    static let smoothGrad = Builtin(
-        name: "smoothGrad",
-        parameters: common() + [
-            BuiltinParameter("samples", type: "Int", default: .int(50), doc: "noisy copies per image (N)"),
-            BuiltinParameter("noise", type: "Double", default: .double(0.1), doc: "σ relative to each image's value range (max − min)"),
-            BuiltinParameter("sigma", type: "Double", default: .nil, doc: "an absolute σ instead (chapter 3.5 uses 0.2)"),
-            BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the noise: the same seed gives the same map"),
-            BuiltinParameter("runningAverages", type: "List", default: .nil,
-                             doc: "counts n (e.g. [10, 20, 30]): one map per count, the average of the first n samples (samples defaults to the largest)"),
-        ],
-        returns: "Explanation",
-        summary: "SmoothGrad (chapter 3.5): the gradient averaged over noisy copies of each image.",
-        details: "Shown as the reference does: bwr, symmetric range, with a colorbar. With runningAverages: the result holds, "
-            + "for each count n in order, the maps of every image after the first n noisy samples (one pass; the same seed "
-            + "gives the same first n samples whatever N is), titled \"N n\": chapter 3.5's N sweep in one figure.",
-        example: "smoothGrad(net, xs, samples: 100, sigma: 0.2)\nsmoothGrad(net, xs[0], sigma: 0.1, runningAverages: [10, 20, 30, 40, 50])"
-    ) { args, context in
-        let counts = args.isNil("runningAverages") ? nil : try args.intList("runningAverages")
-        if let counts {
-            guard !counts.isEmpty else { throw args.error(.value, "runningAverages", "is empty; give counts such as [10, 20, 30]") }
-            if let bad = counts.first(where: { $0 < 1 }) { throw args.error(.value, "runningAverages", "has the count \(bad); counts must be ≥ 1") }
-        }
-        var samples = try args.positiveInt("samples")
-        if let counts, args.ranges["samples"] == nil { samples = counts.max()! }
-        if let counts, let bad = counts.first(where: { $0 > samples }) {
-            throw args.error(.value, "runningAverages", "has the count \(bad) but samples is \(samples); counts must lie in 1...samples")
-        }
-        let noise: SmoothGrad.Noise
-        if let sigma = try args.optionalDouble("sigma") {
-            noise = .absolute(Float(sigma))
-        } else {
-            noise = .relative(Float(try args.double("noise")))
-        }
-        let seed = try args.seed("seed")
-        if let counts {
-            let call = try prepare(args, function: "smoothGrad", context: context)
-            let method = SmoothGrad(call.explained, samples: samples, noise: noise, seed: seed)
-            let maps = try BindingErrors.translating("smoothGrad") {
-                try method.runningAverages(call.inputs, targets: call.target, at: counts, monitor: context.workMonitor())
+        // Method errors point at the argument they are about; the others name the builtin.
+        func translating<T>(_ body: () throws -> T) throws -> T {
+            try BindingErrors.translating(function) {
+                do { return try body() } catch let error as MethodError { throw scriptError(error, function: function, args: args) }
             }
-            return .object(try runningAverageSweep(maps, counts: counts, call: call))
         }
-        return try run("smoothGrad", args, context, style: .signed) { call, monitor in
-            try SmoothGrad(call.explained, samples: samples, noise: noise, seed: seed)
-                .attribute(call.inputs, targets: call.target, monitor: monitor)
+        let instance = try translating { try method.make(call.explained, options: given) }
+        let display = instance.display
+        let explanation = try translating { try instance.attribute(call.inputs, targets: call.target, monitor: context.workMonitor()) }
+        return .object(ExplanationValue(explanation, images: call.images, predictions: call.predictions,
+                                        style: ExplanationStyle(display)))
+    }
+
+    /// A method error as a ValueError at the argument it is about, with "did you mean" suggestions.
+    static func scriptError(_ error: MethodError, function: String, args: BoundArguments) -> ScriptError {
+        if case let .option(_, option, message, given, candidates) = error {
+            return ScriptError(.value, "\(function): argument '\(option)' \(message)", at: args.ranges[option],
+                               suggestions: given.map { Suggestions.closest(to: $0, among: candidates) } ?? [])
+        }
+        return ScriptError(.value, "\(function): \(error.message)")
+    }
+
+    /// A language value as a method option: image batches become their pixels shaped for the model,
+    /// dictionaries ordered tables.
+    static func optionValue(_ value: ScriptValue, argument: String, args: BoundArguments, call: Call) throws -> OptionValue {
+        switch value {
+        case .nil: return .none
+        case .bool(let b): return .bool(b)
+        case .int(let v): return .int(v)
+        case .double(let v): return .double(v)
+        case .string(let s): return .string(s)
+        case .tensor(let t): return .tensor(t)
+        case .list(let items): return .list(try items.map { try optionValue($0, argument: argument, args: args, call: call) })
+        case .range(let r): return .list((r.lower..<r.upper).map { .int($0) })
+        case .dictionary(let d):
+            return .table(try d.entries.map { OptionEntry($0.key, try optionValue($0.value, argument: argument, args: args, call: call)) })
+        case .object(let batch as ImageBatch):
+            try ModelBuiltins.checkImages(batch, fit: call.model, function: args.function, argument: argument, args: args)
+            return .tensor(batch.images.reshaped([batch.count] + call.model.handle.network.inputShape))
+        case let other:
+            throw args.error(.type, argument, "cannot be a \(other.typeName)")
         }
     }
 
-    /// The running-average maps joined into one explanation, count by count (every image for the
-    /// first count, then every image for the next, …), each panel titled "N n".
-    static func runningAverageSweep(_ maps: [Explanation], counts: [Int], call: Call) throws -> ExplanationValue {
-        let n = call.images.count
-        var joined = maps[0]
-        var values = [Float]()
-        values.reserveCapacity(maps.count * maps[0].attributions.count)
-        for map in maps { values += map.attributions.scalars }
-        joined.attributions = Tensor(shape: [maps.count * n] + maps[0].attributions.shape.dropFirst(), scalars: values)
-        joined.inputs = Tensor(shape: [maps.count * n] + maps[0].inputs.shape.dropFirst(),
-                               scalars: Array([[Float]](repeating: maps[0].inputs.scalars, count: maps.count).joined()))
-        joined.targets = Array([[Int]](repeating: maps[0].targets, count: maps.count).joined())
-        joined.outputs = Array([[Float]](repeating: maps[0].outputs, count: maps.count).joined())
-        joined.settings = maps[0].settings.map { setting in
-            setting.name == "samples" ? MethodSetting("samples", counts.map(String.init).joined(separator: ", ")) : setting
+    /// A method option's default as a language value (for signatures and binding).
+    static func scriptValue(_ value: OptionValue) -> ScriptValue {
+        switch value {
+        case .none: return .nil
+        case .bool(let b): return .bool(b)
+        case .int(let v): return .int(v)
+        case .double(let v): return .double(v)
+        case .string(let s): return .string(s)
+        case .tensor(let t): return .tensor(t)
+        case .list(let items): return .list(items.map(scriptValue))
+        case .table(let entries): return .dictionary(ScriptDictionary(entries.map { ($0.key, scriptValue($0.value)) }))
         }
-        let repeated = Array(repeating: Array(0..<n), count: maps.count).flatMap { $0 }
-        var result = ExplanationValue(joined, images: try call.images.selecting(repeated, origin: call.images.origin),
-                                      predictions: call.predictions.isEmpty ? nil : repeated.map { call.predictions[$0] }, style: .signed)
-        result.panelTitles = counts.flatMap { count in
-            (0..<n).map { i in n == 1 ? "N \(count)" : "N \(count), image \(i)" }
-        }
-        return result
     }
 
     static let classPrototypes = Builtin(

@@ -88,7 +88,7 @@ public struct ModelValue: ScriptObject {
         var rows: [[TableCell]] = [[.text("input"), .text("input"), .text(ModelValue.shapeText(network.inputShape)), .integer(0)]]
         for (layer, shape) in zip(network.layers, network.layerOutputShapes) {
             let count = layer.parameters.reduce(0) { $0 + $1.value.count }
-            rows.append([.text(layer.name), .text(layer.kind), .text(ModelValue.shapeText(shape)), .integer(count)])
+            rows.append([.text(layer.name), .text(layer.kind.rawValue), .text(ModelValue.shapeText(shape)), .integer(count)])
         }
         return try BindingErrors.translating("layers") {
             try Table(columns: ["layer", "kind", "output", "parameters"], rows: rows, caption: summary)

@@ -93,6 +93,8 @@ final class Interpreter {
                 }
             case .list(let items):
                 for item in items where try !iteration(item) { break }
+            case .dictionary(let d):
+                for key in d.keys where try !iteration(.string(key)) { break }
             case .string(let s):
                 for c in s where try !iteration(.string(String(c))) { break }
             case .tensor(let t):
@@ -147,10 +149,27 @@ final class Interpreter {
             guard binding.mutable else {
                 throw ScriptError(.type, "cannot change an element of '\(name)': it is a 'let' constant; declare it with 'var'", at: nameRange)
             }
-            guard case .list(var items) = binding.value else {
-                throw ScriptError(.type, "only List elements can be assigned; '\(name)' is a \(binding.value.typeName)", at: nameRange)
-            }
             let index = try evaluate(indexExpression)
+            if case .dictionary(var dictionary) = binding.value {
+                guard case .string(let key) = index else {
+                    throw ScriptError(.type, "a dictionary key must be a String, got \(index.typeName)", at: indexExpression.range)
+                }
+                var value = try evaluate(valueExpression)
+                if !op.isEmpty {
+                    guard let old = dictionary[key] else {
+                        throw ScriptError(.index, "the dictionary has no key \"\(key)\" to update with '\(op)='", at: indexExpression.range)
+                    }
+                    value = try Operators.binary(op, old, value, at: range)
+                }
+                dictionary[key] = value
+                let updated = ScriptValue.dictionary(dictionary)
+                try updated.checkListNesting(at: range)
+                _ = environment.assign(name, updated)
+                return
+            }
+            guard case .list(var items) = binding.value else {
+                throw ScriptError(.type, "only List and Dictionary elements can be assigned; '\(name)' is a \(binding.value.typeName)", at: nameRange)
+            }
             guard case .int(let i) = index else {
                 throw ScriptError(.type, "a List index must be an Int, got \(index.typeName)", at: indexExpression.range)
             }
@@ -195,6 +214,21 @@ final class Interpreter {
             let list = ScriptValue.list(try items.map(evaluate))
             try list.checkListNesting(at: range)
             return list
+        case .dictionary(let entries, let range):
+            var dictionary = ScriptDictionary()
+            for entry in entries {
+                let key = try evaluate(entry.key)
+                guard case .string(let name) = key else {
+                    throw ScriptError(.type, "dictionary keys must be Strings, got \(key.typeName) \(key.repr.prefix(40))", at: entry.key.range)
+                }
+                guard dictionary[name] == nil else {
+                    throw ScriptError(.value, "the key \"\(name)\" appears twice in this dictionary", at: entry.key.range)
+                }
+                dictionary[name] = try evaluate(entry.value)
+            }
+            let value = ScriptValue.dictionary(dictionary)
+            try value.checkListNesting(at: range)
+            return value
         case .unary(let op, let operand, let range):
             return try Operators.unary(op, try evaluate(operand), at: range)
         case .binary(let op, let left, let right, let range):

@@ -7,6 +7,7 @@ enum Members {
         switch value {
         case .string: return ["count", "isEmpty"]
         case .list: return ["count", "isEmpty", "first", "last"]
+        case .dictionary: return ["count", "isEmpty", "keys", "values"]
         case .range: return ["count", "lowerBound", "upperBound"]
         case .tensor: return ["shape", "count", "rank"]
         case .object(let o): return o.propertyNames
@@ -152,6 +153,10 @@ enum Members {
         switch (value, name) {
         case (.string(let s), "count"): return .int(s.count)
         case (.string(let s), "isEmpty"): return .bool(s.isEmpty)
+        case (.dictionary(let d), "count"): return .int(d.entries.count)
+        case (.dictionary(let d), "isEmpty"): return .bool(d.entries.isEmpty)
+        case (.dictionary(let d), "keys"): return .list(d.keys.map { .string($0) })
+        case (.dictionary(let d), "values"): return .list(d.entries.map(\.value))
         case (.list(let items), "count"): return .int(items.count)
         case (.list(let items), "isEmpty"): return .bool(items.isEmpty)
         case (.list(let items), "first"): return items.first ?? .nil

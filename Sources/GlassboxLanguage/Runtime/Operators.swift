@@ -200,6 +200,14 @@ enum Operators {
             return items[i]
         case (.list(let items), .range(let r)):
             return .list(Array(items[try checkSlice(r, count: items.count, what: "List", at: range)]))
+        case (.dictionary(let d), .string(let key)):
+            guard let value = d[key] else {
+                throw ScriptError(.index, "the dictionary has no key \"\(key)\"; its keys are " + d.keys.map { "\"\($0)\"" }.joined(separator: ", "),
+                                  at: range, suggestions: Suggestions.closest(to: key, among: d.keys))
+            }
+            return value
+        case (.dictionary, _):
+            throw ScriptError(.type, "a dictionary is indexed by a String key, got \(index.typeName)", at: range)
         case (.string(let s), .int(let i)):
             let characters = Array(s)
             try checkIndex(i, count: characters.count, what: "String", at: range)

@@ -11,6 +11,8 @@ public enum ScriptValue: Sendable {
     case bool(Bool)
     case `nil`
     case list([ScriptValue])
+    /// String keys to values, in the order written (`["dense": "epsilon"]`).
+    case dictionary(ScriptDictionary)
     case range(IntRange)
     case tensor(Tensor)
     case function(Builtin)
@@ -25,6 +27,7 @@ public enum ScriptValue: Sendable {
         case .bool: return "Bool"
         case .nil: return "Nil"
         case .list: return "List"
+        case .dictionary: return "Dictionary"
         case .range: return "Range"
         case .tensor: return "Tensor"
         case .function: return "Function"
@@ -58,6 +61,10 @@ public enum ScriptValue: Sendable {
         case .list(let items):
             let shown = items.prefix(100).map(\.repr).joined(separator: ", ")
             return "[" + shown + (items.count > 100 ? ", … (\(items.count) items)" : "") + "]"
+        case .dictionary(let d):
+            guard !d.entries.isEmpty else { return "[:]" }
+            let shown = d.entries.prefix(100).map { ScriptValue.string($0.key).repr + ": " + $0.value.repr }.joined(separator: ", ")
+            return "[" + shown + (d.entries.count > 100 ? ", … (\(d.entries.count) entries)" : "") + "]"
         case .range(let r): return r.description
         case .tensor(let t): return ScriptValue.describe(t)
         case .function(let f): return f.signature
@@ -81,11 +88,19 @@ public enum ScriptValue: Sendable {
 
     /// How deeply lists nest in this value (0 for a non-list), counting at most to `limit + 1`.
     func listNesting(limit: Int = ScriptValue.maximumListNesting) -> Int {
-        guard case .list(let items) = self else { return 0 }
+        let items: [ScriptValue]
+        switch self {
+        case .list(let values): items = values
+        case .dictionary(let d): items = d.entries.map(\.value)
+        default: return 0
+        }
         if limit <= 0 { return 1 }
         var deepest = 0
         for item in items {
-            if case .list = item { deepest = max(deepest, item.listNesting(limit: limit - 1)) }
+            switch item {
+            case .list, .dictionary: deepest = max(deepest, item.listNesting(limit: limit - 1))
+            default: break
+            }
         }
         return 1 + deepest
     }
@@ -138,10 +153,39 @@ extension ScriptValue: Equatable {
         case (.bool(let a), .bool(let b)): return a == b
         case (.nil, .nil): return true
         case (.list(let a), .list(let b)): return a == b
+        case (.dictionary(let a), .dictionary(let b)): return a == b
         case (.range(let a), .range(let b)): return a.lower == b.lower && a.upper == b.upper
         case (.tensor(let a), .tensor(let b)): return a == b
         case (.function(let a), .function(let b)): return a.name == b.name
         default: return false
         }
+    }
+}
+
+/// The value of a dictionary literal: String keys (unique) in the order written.
+public struct ScriptDictionary: Sendable, Equatable {
+    public private(set) var entries: [(key: String, value: ScriptValue)]
+
+    public init(_ entries: [(key: String, value: ScriptValue)] = []) {
+        self.entries = []
+        for entry in entries { self[entry.key] = entry.value }
+    }
+
+    /// The value for `key`, or nil; setting replaces an existing key in place or appends.
+    public subscript(key: String) -> ScriptValue? {
+        get { entries.first { $0.key == key }?.value }
+        set {
+            if let i = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
+            } else if let newValue {
+                entries.append((key, newValue))
+            }
+        }
+    }
+
+    public var keys: [String] { entries.map(\.key) }
+
+    public static func == (lhs: ScriptDictionary, rhs: ScriptDictionary) -> Bool {
+        lhs.entries.count == rhs.entries.count && lhs.entries.allSatisfy { rhs[$0.key] == $0.value }
     }
 }

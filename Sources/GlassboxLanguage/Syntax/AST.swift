@@ -7,6 +7,8 @@ public indirect enum Expression: Sendable, Equatable {
     case `nil`(SourceRange)
     case identifier(String, SourceRange)
     case list([Expression], SourceRange)
+    /// `["dense": "epsilon", "conv": "zPlus"]`, or `[:]` (keys are Strings).
+    case dictionary([DictionaryEntry], SourceRange)
     case unary(String, Expression, SourceRange)
     case binary(String, Expression, Expression, SourceRange)
     case range(Expression, Expression, closed: Bool, SourceRange)
@@ -17,10 +19,21 @@ public indirect enum Expression: Sendable, Equatable {
     public var range: SourceRange {
         switch self {
         case .integer(_, let r), .float(_, let r), .string(_, let r), .bool(_, let r), .nil(let r),
-             .identifier(_, let r), .list(_, let r), .unary(_, _, let r), .binary(_, _, _, let r),
+             .identifier(_, let r), .list(_, let r), .dictionary(_, let r), .unary(_, _, let r), .binary(_, _, _, let r),
              .range(_, _, _, let r), .member(_, _, let r), .index(_, _, let r), .call(_, _, let r):
             return r
         }
+    }
+}
+
+/// One `key: value` pair of a dictionary literal.
+public struct DictionaryEntry: Sendable, Equatable {
+    public var key: Expression
+    public var value: Expression
+
+    public init(key: Expression, value: Expression) {
+        self.key = key
+        self.value = value
     }
 }
 

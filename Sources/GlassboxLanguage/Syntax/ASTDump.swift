@@ -44,6 +44,8 @@ public enum ASTDump {
         case .nil: return "nil"
         case .identifier(let name, _): return name
         case .list(let items, _): return "[" + items.map(dump).joined(separator: ", ") + "]"
+        case .dictionary(let entries, _):
+            return entries.isEmpty ? "[:]" : "[" + entries.map { dump($0.key) + ": " + dump($0.value) }.joined(separator: ", ") + "]"
         case .unary(let op, let operand, _): return "(\(op) \(dump(operand)))"
         case .binary(let op, let l, let r, _): return "(\(op) \(dump(l)) \(dump(r)))"
         case .range(let l, let r, let closed, _): return "(\(closed ? "..." : "..<") \(dump(l)) \(dump(r)))"

@@ -386,21 +386,42 @@ public struct Parser {
             return inner
         case .symbol("["):
             advance()
+            // `[:]` is the empty dictionary.
+            if current.isSymbol(":"), peek().isSymbol("]") {
+                advance()
+                let close = advance()
+                return .dictionary([], SourceRange(token.range.start, close.range.end))
+            }
             var items: [Expression] = []
+            var entries: [DictionaryEntry] = []
+            var isDictionary: Bool? = nil
             while !current.isSymbol("]") {
                 if current.kind == .endOfInput {
                     throw ScriptError(.syntax, "expected ']' to close this '[', found end of input", at: token.range, atEndOfInput: true)
                 }
-                items.append(try parseExpression())
+                let item = try parseExpression()
+                if isDictionary == nil { isDictionary = current.isSymbol(":") }
+                if isDictionary == true {
+                    guard current.isSymbol(":") else { throw expectedError("':' after the key in the dictionary") }
+                    advance()
+                    if current.kind == .endOfInput {
+                        throw ScriptError(.syntax, "expected a value after ':', found end of input", at: token.range, atEndOfInput: true)
+                    }
+                    entries.append(DictionaryEntry(key: item, value: try parseExpression()))
+                } else {
+                    if current.isSymbol(":") { throw expectedError("',' or ']' in the list (a list cannot hold 'key: value' pairs)") }
+                    items.append(item)
+                }
                 if current.isSymbol(",") {
                     advance()
                 } else if !current.isSymbol("]") {
                     if current.kind == .endOfInput { continue }
-                    throw expectedError("',' or ']' in the list")
+                    throw expectedError(isDictionary == true ? "',' or ']' in the dictionary" : "',' or ']' in the list")
                 }
             }
             let close = advance()
-            return .list(items, SourceRange(token.range.start, close.range.end))
+            let range = SourceRange(token.range.start, close.range.end)
+            return isDictionary == true ? .dictionary(entries, range) : .list(items, range)
         case .endOfInput:
             throw error("expected an expression, found end of input")
         default:

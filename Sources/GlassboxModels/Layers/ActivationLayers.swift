@@ -3,7 +3,7 @@ import GlassboxEngine
 /// max(x, 0), element-wise. Its rule is the one guided backprop and deconvnet replace.
 public final class ReLU: Layer {
     public let name: String
-    public var kind: String { "relu" }
+    public var kind: LayerKind { .relu }
     public init(name: String) { self.name = name }
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
     public func forward(_ x: Tensor, context: ForwardContext) throws -> Tensor { Activations.relu(x) }
@@ -16,7 +16,7 @@ public final class ReLU: Layer {
 /// 1 / (1 + e^(−x)), element-wise.
 public final class Sigmoid: Layer {
     public let name: String
-    public var kind: String { "sigmoid" }
+    public var kind: LayerKind { .sigmoid }
     public init(name: String) { self.name = name }
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
     public func forward(_ x: Tensor, context: ForwardContext) throws -> Tensor { Activations.sigmoid(x) }
@@ -29,7 +29,7 @@ public final class Sigmoid: Layer {
 /// tanh(x), element-wise.
 public final class Tanh: Layer {
     public let name: String
-    public var kind: String { "tanh" }
+    public var kind: LayerKind { .tanh }
     public init(name: String) { self.name = name }
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
     public func forward(_ x: Tensor, context: ForwardContext) throws -> Tensor { Activations.tanh(x) }
@@ -42,7 +42,7 @@ public final class Tanh: Layer {
 /// Softmax over the last axis (class probabilities from logits).
 public final class Softmax: Layer {
     public let name: String
-    public var kind: String { "softmax" }
+    public var kind: LayerKind { .softmax }
     public init(name: String) { self.name = name }
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count >= 2, inputShape.last! > 0 else {
@@ -63,7 +63,7 @@ public final class Softmax: Layer {
 /// log(softmax(x)) over the last axis, computed stably.
 public final class LogSoftmax: Layer {
     public let name: String
-    public var kind: String { "logsoftmax" }
+    public var kind: LayerKind { .logsoftmax }
     public init(name: String) { self.name = name }
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count >= 2, inputShape.last! > 0 else {

@@ -55,8 +55,9 @@ extension Sequential {
             wanted.insert(name)
         }
 
-        // The layer "touching the input": the first one that is not a pure reshape (or dropout).
-        let inputLayerIndex = steps.firstIndex { !["flatten", "reshape", "dropout"].contains($0.layer.kind) } ?? 0
+        // Every layer walked must have a rule that fits it, before any work is done.
+        try rules.check(layers, in: ((stop ?? -1) + 1)..<(start + 1))
+        let inputLayerIndex = Sequential.inputLayerIndex(of: layers)
         var signal = seed
         var captured: [String: Tensor] = [:]
         var index = start

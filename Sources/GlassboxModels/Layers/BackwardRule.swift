@@ -17,8 +17,14 @@ public struct RuleContext {
 }
 
 /// Turns the signal at a layer's output into the signal at its input (a gradient, a relevance, a
-/// multiplier…). Each rule is a small value type; a `RuleSet` picks one per layer.
+/// multiplier…). Each rule is a small value type in a file of its own; a `RuleSet` picks one per
+/// layer.
 public protocol BackwardRule: Sendable {
+    /// A short name for messages and tables, e.g. "gradient", "LRP-ε (ε = 1e-06)", "z⁺".
+    var name: String { get }
+    /// Whether the rule is defined for layers of `kind`. A backward walk checks every layer's rule
+    /// before it starts, so a rule given a layer it cannot handle fails with an error naming both.
+    func applies(to kind: LayerKind) -> Bool
     /// The signal at the layer's input, shaped like `context.step.input`.
     func propagate(_ signal: Tensor, context: RuleContext) throws -> Tensor
 }
@@ -26,19 +32,20 @@ public protocol BackwardRule: Sendable {
 /// Which rule applies at which layer. Precedence: a rule for the layer's name, then the input-layer
 /// rule (for the first layer), then a rule for the layer's kind, then `defaultRule`.
 public struct RuleSet: Sendable {
-    /// A short name for messages, e.g. "gradient", "guided backprop".
+    /// A short name for messages, e.g. "gradient", "guided backprop", "EpsilonPlus".
     public var name: String
-    /// The rule for layers nothing else matches (usually `GradientRule`).
-    public var defaultRule: any BackwardRule
-    /// Rules by `Layer.kind`, e.g. ["relu": GuidedReLURule()].
-    public var rulesByKind: [String: any BackwardRule]
+    /// The rule for layers nothing else matches; nil when such a layer is an error (relevance
+    /// composites name a rule for every kind they support).
+    public var defaultRule: (any BackwardRule)?
+    /// Rules by layer kind, e.g. [.relu: GuidedReLURule()].
+    public var rulesByKind: [LayerKind: any BackwardRule]
     /// Rules by `Layer.name`, e.g. ["conv1": …] (strongest).
     public var rulesByLayerName: [String: any BackwardRule]
     /// The rule for the layer touching the input, if special (e.g. LRP z^B).
     public var inputLayerRule: (any BackwardRule)?
 
-    public init(name: String, defaultRule: any BackwardRule = GradientRule(),
-                rulesByKind: [String: any BackwardRule] = [:], rulesByLayerName: [String: any BackwardRule] = [:],
+    public init(name: String, defaultRule: (any BackwardRule)? = GradientRule(),
+                rulesByKind: [LayerKind: any BackwardRule] = [:], rulesByLayerName: [String: any BackwardRule] = [:],
                 inputLayerRule: (any BackwardRule)? = nil) {
         self.name = name
         self.defaultRule = defaultRule
@@ -47,16 +54,48 @@ public struct RuleSet: Sendable {
         self.inputLayerRule = inputLayerRule
     }
 
-    /// The rule for the layer in `context`.
-    public func rule(for context: RuleContext) -> any BackwardRule {
-        if let rule = rulesByLayerName[context.layer.name] { return rule }
-        if context.isInputLayer, let rule = inputLayerRule { return rule }
-        if let rule = rulesByKind[context.layer.kind] { return rule }
+    /// The rule for `layer`, or nil when the set has none for it.
+    public func rule(for layer: any Layer, isInputLayer: Bool) -> (any BackwardRule)? {
+        if let rule = rulesByLayerName[layer.name] { return rule }
+        if isInputLayer, let rule = inputLayerRule { return rule }
+        if let rule = rulesByKind[layer.kind] { return rule }
         return defaultRule
     }
 
+    /// The rule for the layer in `context`; throws when the set has none that fits it.
+    public func rule(for context: RuleContext) throws -> any BackwardRule {
+        try checkedRule(for: context.layer, isInputLayer: context.isInputLayer)
+    }
+
+    private func checkedRule(for layer: any Layer, isInputLayer: Bool) throws -> any BackwardRule {
+        guard let rule = rule(for: layer, isInputLayer: isInputLayer) else {
+            throw LayerError.noRule(layer: layer.name, kind: layer.kind, ruleSet: name)
+        }
+        guard rule.applies(to: layer.kind) else {
+            throw LayerError.ruleDoesNotFit(layer: layer.name, kind: layer.kind, rule: rule.name, ruleSet: name)
+        }
+        return rule
+    }
+
+    /// Checks that every layer of `layers` at the positions `range` (default: all) has a rule that
+    /// fits it; the error names the highest such layer that has none (the walk meets it first).
+    public func check(_ layers: [any Layer], in range: Range<Int>? = nil) throws {
+        let input = Sequential.inputLayerIndex(of: layers)
+        for index in (range ?? 0..<layers.count).clamped(to: 0..<layers.count).reversed() {
+            _ = try checkedRule(for: layers[index], isInputLayer: index == input)
+        }
+    }
+
+    /// The rule each layer gets, in layer order (for tables: "which rule ran where").
+    public func assignment(for layers: [any Layer]) -> [(layer: String, kind: LayerKind, rule: String)] {
+        let input = Sequential.inputLayerIndex(of: layers)
+        return layers.enumerated().map { index, layer in
+            (layer.name, layer.kind, rule(for: layer, isInputLayer: index == input)?.name ?? "none")
+        }
+    }
+
     /// A copy using `rule` for every layer of `kind`.
-    public func replacing(kind: String, with rule: any BackwardRule) -> RuleSet {
+    public func replacing(kind: LayerKind, with rule: any BackwardRule) -> RuleSet {
         var copy = self
         copy.rulesByKind[kind] = rule
         return copy
@@ -64,14 +103,12 @@ public struct RuleSet: Sendable {
 
     /// Ordinary backpropagation: every layer's own gradient.
     public static var gradient: RuleSet { RuleSet(name: "gradient") }
+}
 
-    /// Guided backprop (Springenberg et al.): ReLU passes g·1[out > 0]·1[g > 0].
-    public static var guidedBackprop: RuleSet {
-        RuleSet(name: "guided backprop", rulesByKind: ["relu": GuidedReLURule()])
-    }
-
-    /// Deconvnet (Zeiler & Fergus): ReLU passes max(g, 0) regardless of the forward activation.
-    public static var deconvnet: RuleSet {
-        RuleSet(name: "deconvnet", rulesByKind: ["relu": DeconvnetReLURule()])
+extension Sequential {
+    /// The index of the layer "touching the input": the first one that only reshapes or copies
+    /// (flatten, reshape, dropout) does not count.
+    public static func inputLayerIndex(of layers: [any Layer]) -> Int {
+        layers.firstIndex { !$0.kind.isShapeOnly } ?? 0
     }
 }

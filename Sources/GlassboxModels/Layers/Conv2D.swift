@@ -4,7 +4,7 @@ import GlassboxEngine
 /// layout), bias [out]; TensorFlow SAME/VALID padding (see `Padding`).
 public final class Conv2D: Layer {
     public let name: String
-    public var kind: String { "conv2d" }
+    public var kind: LayerKind { .conv2d }
     public let inChannels: Int
     public let outChannels: Int
     public let kernel: (Int, Int)

@@ -4,7 +4,7 @@ import GlassboxEngine
 /// layout), bias [outputs].
 public final class Dense: Layer {
     public let name: String
-    public var kind: String { "dense" }
+    public var kind: LayerKind { .dense }
     public let inputs: Int
     public let outputs: Int
     /// [outputs, inputs].

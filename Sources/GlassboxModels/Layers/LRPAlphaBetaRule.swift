@@ -1,13 +1,15 @@
 import GlassboxEngine
 
-/// LRP-αβ for dense and conv2d layers (α − β = 1, β ≥ 0); α = 1, β = 0 is the z⁺ rule:
+/// LRP-αβ (Bach et al. 2015) for dense and conv2d layers (α − β = 1, β ≥ 0); α = 1, β = 0 is the
+/// z⁺ rule of deep Taylor decomposition:
 ///
 ///     z⁺ = layer(a; W⁺, b⁺), z⁻ = layer(a; W⁻, b⁻)
 ///     c⁺ = (W⁺)ᵀ (R ⊘ z⁺),  c⁻ = (W⁻)ᵀ (R ⊘ z⁻)
 ///     R_in = a ⊙ (α c⁺ − β c⁻)
 ///
 /// (W⁺ = max(W, 0), W⁻ = min(W, 0); biases, when present, absorb relevance.) Meant for
-/// non-negative inputs a (after a ReLU); each denominator gets `stabilizer`·sign.
+/// non-negative inputs a (after a ReLU, or pixels in [0, 1]); each denominator gets
+/// `stabilizer`·sign.
 public struct LRPAlphaBetaRule: BackwardRule {
     public var alpha: Float
     public var beta: Float
@@ -18,6 +20,13 @@ public struct LRPAlphaBetaRule: BackwardRule {
         self.alpha = alpha
         self.beta = beta
         self.stabilizer = stabilizer
+    }
+
+    public var name: String { alpha == 1 && beta == 0 ? "z⁺" : "α\(Self.short(alpha))β\(Self.short(beta))" }
+    public func applies(to kind: LayerKind) -> Bool { kind == .dense || kind == .conv2d }
+
+    static func short(_ value: Float) -> String {
+        value == value.rounded() && abs(value) < 1e6 ? String(Int(value)) : "\(value)"
     }
 
     public func propagate(_ relevance: Tensor, context: RuleContext) throws -> Tensor {

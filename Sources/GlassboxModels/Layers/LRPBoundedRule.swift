@@ -1,6 +1,7 @@
 import GlassboxEngine
 
-/// The z^B rule for the layer touching a bounded input (low ≤ x ≤ high), dense or conv2d:
+/// The z^B rule of deep Taylor decomposition (Montavon et al. 2017) for the layer touching a
+/// bounded input (low ≤ x ≤ high, e.g. pixels in [0, 1]), dense or conv2d:
 ///
 ///     z = layer(x; W) − layer(l; W⁺) − layer(h; W⁻)      (no bias)
 ///     s = R ⊘ z
@@ -15,6 +16,9 @@ public struct LRPBoundedRule: BackwardRule {
         self.high = high
         self.stabilizer = stabilizer
     }
+
+    public var name: String { "z^B (\(low)…\(high))" }
+    public func applies(to kind: LayerKind) -> Bool { kind == .dense || kind == .conv2d }
 
     public func propagate(_ relevance: Tensor, context: RuleContext) throws -> Tensor {
         let layer = try linearLayer(context, rule: "LRP z^B")

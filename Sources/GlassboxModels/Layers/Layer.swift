@@ -9,9 +9,9 @@ import GlassboxEngine
 public protocol Layer: AnyObject {
     /// The layer's name, unique within its model, e.g. "conv1", "pool1", "fc1", "logits".
     var name: String { get }
-    /// What the layer is: "dense", "conv2d", "maxpool", "avgpool", "globalavgpool", "relu",
-    /// "sigmoid", "tanh", "softmax", "logsoftmax", "flatten", "reshape", "dropout".
-    var kind: String { get }
+    /// What the layer is (rules are chosen per kind, so this is an enum: a mistyped kind does
+    /// not compile).
+    var kind: LayerKind { get }
     /// Trainable tensors: weight first, then bias (if any). Empty for parameter-free layers.
     var parameters: [Parameter] { get }
     /// The output shape for an input shape (both with batch N); throws `LayerError` naming this
@@ -35,6 +35,24 @@ extension Layer {
                                            got: gradient.shape)
         }
     }
+}
+
+/// The kinds of layer a `Sequential` model is made of.
+public enum LayerKind: String, Sendable, CaseIterable, Hashable {
+    case dense, conv2d, maxpool, avgpool, globalavgpool, relu, sigmoid, tanh, softmax, logsoftmax, flatten, reshape, dropout
+
+    /// Layers that only reshape or (at explanation time) copy their input: the layer "touching the
+    /// input" of a model is its first layer of another kind.
+    public var isShapeOnly: Bool { self == .flatten || self == .reshape || self == .dropout }
+
+    /// Layers affine in their input (what LRP's linear-layer rules apply to).
+    public var isLinear: Bool { self == .dense || self == .conv2d || self == .avgpool || self == .globalavgpool }
+
+    /// Point-wise activations.
+    public var isActivation: Bool { self == .relu || self == .sigmoid || self == .tanh }
+
+    /// Pooling layers.
+    public var isPooling: Bool { self == .maxpool || self == .avgpool || self == .globalavgpool }
 }
 
 /// Per-call state of a forward pass: whether the network is training, the generator for dropout
@@ -65,6 +83,10 @@ public enum LayerError: Error, CustomStringConvertible, Equatable {
     case duplicateLayerName(String)
     /// A backward pass was asked for something the record or the rules cannot give.
     case invalidBackward(String)
+    /// A rule set has no rule for a layer (relevance composites cover only the kinds they know).
+    case noRule(layer: String, kind: LayerKind, ruleSet: String)
+    /// A rule set gives a layer a rule that is not defined for its kind.
+    case ruleDoesNotFit(layer: String, kind: LayerKind, rule: String, ruleSet: String)
 
     public var description: String {
         switch self {
@@ -78,6 +100,10 @@ public enum LayerError: Error, CustomStringConvertible, Equatable {
             return "two layers are named '\(name)'; layer names must be unique"
         case let .invalidBackward(message):
             return "backward pass: \(message)"
+        case let .noRule(layer, kind, ruleSet):
+            return "\(ruleSet) has no rule for layer '\(layer)' (\(kind.rawValue))"
+        case let .ruleDoesNotFit(layer, kind, rule, ruleSet):
+            return "\(ruleSet): the rule \(rule) does not apply to layer '\(layer)' (\(kind.rawValue))"
         }
     }
 }

@@ -59,3 +59,13 @@ func stabilisedRatio(_ relevance: Tensor, _ z: Tensor, stabilizer: Float, layer:
         return d == 0 ? 0 : r / d
     }
 }
+
+/// Relevance spread by fixed non-negative `weights` (the w² and flat rules): z = layer(1; weights),
+/// R_in = weightsᵀ (R ⊘ z), independent of the layer's input values.
+func spreadByWeights(_ relevance: Tensor, layer: any LinearLayer, inputShape: [Int], weights: Tensor,
+                     stabilizer: Float) throws -> Tensor {
+    let ones = Tensor(repeating: 1, shape: inputShape)
+    let z = try layer.linearForward(ones, weight: weights, bias: nil)
+    let s = try stabilisedRatio(relevance, z, stabilizer: stabilizer, layer: layer.name)
+    return try layer.linearTranspose(s, weight: weights, inputShape: inputShape)
+}

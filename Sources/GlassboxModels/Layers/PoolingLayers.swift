@@ -4,7 +4,7 @@ import GlassboxEngine
 /// gradient to the first maximal cell of its window (the "switch").
 public final class MaxPool2D: Layer {
     public let name: String
-    public var kind: String { "maxpool" }
+    public var kind: LayerKind { .maxpool }
     public let window: (Int, Int)
     public let stride: (Int, Int)
     public let padding: Padding
@@ -36,7 +36,7 @@ public final class MaxPool2D: Layer {
 /// Average pooling over NCHW batches (TF SAME/VALID; the divisor counts only real cells).
 public final class AvgPool2D: Layer {
     public let name: String
-    public var kind: String { "avgpool" }
+    public var kind: LayerKind { .avgpool }
     public let window: (Int, Int)
     public let stride: (Int, Int)
     public let padding: Padding
@@ -69,7 +69,7 @@ public final class AvgPool2D: Layer {
 /// Global average pooling: [N, C, H, W] → [N, C].
 public final class GlobalAvgPool2D: Layer {
     public let name: String
-    public var kind: String { "globalavgpool" }
+    public var kind: LayerKind { .globalavgpool }
 
     public init(name: String) { self.name = name }
 

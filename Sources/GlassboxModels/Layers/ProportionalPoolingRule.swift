@@ -8,6 +8,9 @@ public struct ProportionalPoolingRule: BackwardRule {
 
     public init(stabilizer: Float = 1e-10) { self.stabilizer = stabilizer }
 
+    public var name: String { "proportional pooling" }
+    public func applies(to kind: LayerKind) -> Bool { kind == .maxpool || kind == .avgpool }
+
     public func propagate(_ relevance: Tensor, context: RuleContext) throws -> Tensor {
         let window: (Int, Int), stride: (Int, Int), padding: Padding
         if let pool = context.layer as? MaxPool2D {

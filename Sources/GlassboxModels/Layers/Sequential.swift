@@ -22,7 +22,7 @@ public final class Sequential {
         var shapes: [[Int]] = []
         for layer in layers {
             guard !layer.name.isEmpty else {
-                throw LayerError.invalidConfiguration(layer: layer.kind, message: "a layer needs a non-empty name")
+                throw LayerError.invalidConfiguration(layer: layer.kind.rawValue, message: "a layer needs a non-empty name")
             }
             guard seen.insert(layer.name).inserted else { throw LayerError.duplicateLayerName(layer.name) }
             shape = try layer.outputShape(for: shape)

@@ -11,7 +11,7 @@ extension Sequential {
         rows.append(("input", "", "\(inputShape)", ""))
         for (layer, shape) in zip(layers, layerOutputShapes) {
             let count = layer.parameters.reduce(0) { $0 + $1.value.count }
-            rows.append((layer.name, layer.kind, "\(shape)", count == 0 ? "" : "\(count)"))
+            rows.append((layer.name, layer.kind.rawValue, "\(shape)", count == 0 ? "" : "\(count)"))
         }
         let widths = [rows.map(\.0.count).max()!, rows.map(\.1.count).max()!, rows.map(\.2.count).max()!]
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: w - s.count) }

@@ -3,7 +3,7 @@ import GlassboxEngine
 /// [N, d1, d2, …] → [N, d1·d2·…] (row-major, so NCHW flattens channel-major).
 public final class Flatten: Layer {
     public let name: String
-    public var kind: String { "flatten" }
+    public var kind: LayerKind { .flatten }
     public init(name: String) { self.name = name }
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count >= 1 else {
@@ -21,7 +21,7 @@ public final class Flatten: Layer {
 /// [N, …] → [N] + `shape`, keeping the values in order.
 public final class Reshape: Layer {
     public let name: String
-    public var kind: String { "reshape" }
+    public var kind: LayerKind { .reshape }
     /// The target shape without the batch dimension.
     public let shape: [Int]
     public init(name: String, shape: [Int]) {
@@ -48,7 +48,7 @@ public final class Reshape: Layer {
 /// by 1/(1 − rate); the identity otherwise. The mask is kept in the step for backward.
 public final class Dropout: Layer {
     public let name: String
-    public var kind: String { "dropout" }
+    public var kind: LayerKind { .dropout }
     /// The drop probability, in [0, 1).
     public let rate: Float
     /// A rate outside [0, 1) is reported by `outputShape(for:)` (and so by `Sequential.init`).
