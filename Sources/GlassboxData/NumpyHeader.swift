@@ -76,6 +76,8 @@ enum PythonLiteral {
 struct PythonLiteralParser {
     private let characters: [Character]
     private var position = 0
+    /// Open brackets around the current position; limited so that a hostile header cannot exhaust the stack.
+    private var depth = 0
 
     init(_ text: String) { characters = Array(text) }
 
@@ -90,9 +92,15 @@ struct PythonLiteralParser {
         guard position < characters.count else { throw HeaderProblem("the header ends too early") }
         switch characters[position] {
         case "'", "\"": return .string(try parseString())
-        case "(": return .tuple(try parseSequence(closing: ")"))
-        case "[": return .list(try parseSequence(closing: "]"))
-        case "{": return try parseDictionary()
+        case "(", "[", "{":
+            guard depth < 32 else { throw HeaderProblem("the header nests brackets more than 32 deep") }
+            depth += 1
+            defer { depth -= 1 }
+            switch characters[position] {
+            case "(": return .tuple(try parseSequence(closing: ")"))
+            case "[": return .list(try parseSequence(closing: "]"))
+            default: return try parseDictionary()
+            }
         case "-", "0"..."9": return .integer(try parseInteger())
         default:
             for (word, value) in [("True", PythonLiteral.boolean(true)), ("False", .boolean(false)), ("None", .none)]

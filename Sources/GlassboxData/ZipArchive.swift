@@ -97,9 +97,10 @@ enum ZipArchive {
             let length = Int(reader.uint16(at: position + 2))
             if id == 1 {
                 var field = position + 4
+                let fieldEnd = min(position + 4 + length, extra.upperBound)
                 var values: [Int] = []
                 for needed in wanted where needed {
-                    guard field + 8 <= position + 4 + length else { break }
+                    guard field + 8 <= fieldEnd else { break }
                     values.append(try reader.offset(reader.uint64(at: field), limit: reader.bytes.count * 1032 + (1 << 20),
                                                     what: "zip64 size of \(member.name)", path: path))
                     field += 8

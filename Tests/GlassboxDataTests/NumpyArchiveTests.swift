@@ -88,6 +88,29 @@ final class NumpyArchiveTests: XCTestCase {
         XCTAssertTrue(npyError.contains("/d/r.npz (member x.npy)") && npyError.contains("magic"), npyError)
     }
 
+    func testDamagedBytesNeverCrash() throws {
+        // Random byte changes and cuts of valid files: every outcome is an array or a DataError, never a trap.
+        var random = SeededRandom(seed: 17)
+        let originals = [try NumpyArchive.encode(arrays), try NumpyArchive.encode(arrays, compressed: true)]
+        for round in 0..<3_000 {
+            var bytes = originals[round % 2]
+            for _ in 0..<(1 + Permutation.uniformInt(below: 4, using: &random)) {
+                bytes[Permutation.uniformInt(below: bytes.count, using: &random)] = UInt8(truncatingIfNeeded: random.next())
+            }
+            if round % 5 == 0 { bytes.removeLast(Permutation.uniformInt(below: bytes.count, using: &random)) }
+            do {
+                let archive = try NumpyArchive(bytes: bytes, name: "fuzz.npz")
+                for name in archive.names { _ = try? archive.array(named: name) }
+            } catch {
+                XCTAssertTrue(error is DataError, "\(error)")
+            }
+            var npy = NumpyFile.encode(arrays[round % 3].array)
+            npy[Permutation.uniformInt(below: npy.count, using: &random)] = UInt8(truncatingIfNeeded: random.next())
+            if round % 7 == 0 { npy.removeLast(Permutation.uniformInt(below: npy.count, using: &random)) }
+            do { _ = try NumpyFile.decode(npy, name: "fuzz.npy") } catch { XCTAssertTrue(error is DataError, "\(error)") }
+        }
+    }
+
     /// The offset of the first central directory entry.
     private func centralDirectoryStart(_ bytes: [UInt8]) -> Int {
         bytes.firstRange(of: [0x50, 0x4B, 0x01, 0x02])!.lowerBound

@@ -110,6 +110,7 @@ final class NumpyFileTests: XCTestCase {
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)", "missing"),
             ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,)}", "unexpected character"),
             ("{'descr': '<f4', 'fortran_order': False, 'shape': (9999999999, 9999999999, 9999999999), }", "implausible"),
+            ("{'descr': " + String(repeating: "(", count: 60_000), "more than 32 deep"),
         ]
         for (header, expected) in headers {
             let text = message(file(header: header, data: floats))
