@@ -1,26 +1,42 @@
+import Foundation
 import GlassboxEngine
 
-/// How cluttered MNIST images are made (chapter 4: 40×40 canvases).
+/// How cluttered MNIST images are made (chapter 4). The defaults are those of the reference's file
+/// `mnist_sequence1_sample_5distortions5x5.npz`: one digit per 40×40 canvas, 5 distractors of 5×5,
+/// 10,000 / 1,000 / 1,000 images (docs/data.md describes the algorithm and where it differs).
 public struct ClutteredMNISTConfiguration: Sendable, Equatable {
     /// Side of the square canvas.
     public var canvasSize: Int
-    /// How many clutter pieces each image gets (drawn uniformly from the range).
-    public var clutterPieces: ClosedRange<Int>
-    /// Side of each square clutter crop.
-    public var clutterPatchSize: Int
-    /// Images per split, drawn from the MNIST split of the same name.
+    /// Distractors written onto each canvas.
+    public var distractorsPerImage: Int
+    /// Side of each square distractor crop.
+    public var distractorSize: Int
+    /// Crops in the distractor pool, drawn once and shared by the three splits.
+    public var distractorPoolSize: Int
+    /// The last `validationSourceCount` original MNIST training images give the validation digits and
+    /// the ones before them the training digits (the reference's 50,000 / 10,000 split of the
+    /// deeplearning.net pickle); test digits come from the MNIST test images.
+    public var validationSourceCount: Int
+    /// Source pixels (byte/255) are multiplied by this: 255/256 gives byte/256, the scaling of the
+    /// pickle the reference script read, so that a lone digit's brightest pixel is 0.99609375.
+    public var pixelScale: Float
+    /// Images per split.
     public var trainCount: Int
     public var validationCount: Int
     public var testCount: Int
     /// Fixes every random choice: same seed, same data.
     public var seed: UInt64
 
-    /// The reference's sizes: 10,000 train, 1,000 validation, 1,000 test, 40×40, 4–6 crops of 8×8.
-    public init(canvasSize: Int = 40, clutterPieces: ClosedRange<Int> = 4...6, clutterPatchSize: Int = 8,
+    /// The reference's settings; only the seed and the counts usually change.
+    public init(canvasSize: Int = 40, distractorsPerImage: Int = 5, distractorSize: Int = 5,
+                distractorPoolSize: Int = 100_000, validationSourceCount: Int = 10_000, pixelScale: Float = 255.0 / 256.0,
                 trainCount: Int = 10_000, validationCount: Int = 1_000, testCount: Int = 1_000, seed: UInt64 = 0) {
         self.canvasSize = canvasSize
-        self.clutterPieces = clutterPieces
-        self.clutterPatchSize = clutterPatchSize
+        self.distractorsPerImage = distractorsPerImage
+        self.distractorSize = distractorSize
+        self.distractorPoolSize = distractorPoolSize
+        self.validationSourceCount = validationSourceCount
+        self.pixelScale = pixelScale
         self.trainCount = trainCount
         self.validationCount = validationCount
         self.testCount = testCount
@@ -28,38 +44,137 @@ public struct ClutteredMNISTConfiguration: Sendable, Equatable {
     }
 }
 
-/// Cluttered MNIST: each image is one MNIST digit placed at a random position on a larger black canvas,
-/// plus a few small random crops of other random digits as clutter; pixel values are summed and
-/// clipped to [0, 1]. The label is the whole digit's. Deterministic for a seed.
+/// A rectangle of pixels: rows `top..<top + height`, columns `left..<left + width`.
+public struct PixelBox: Sendable, Hashable, CustomStringConvertible {
+    public var top: Int
+    public var left: Int
+    public var height: Int
+    public var width: Int
+
+    public init(top: Int, left: Int, height: Int, width: Int) {
+        self.top = top
+        self.left = left
+        self.height = height
+        self.width = width
+    }
+
+    /// One past the last row.
+    public var bottom: Int { top + height }
+    /// One past the last column.
+    public var right: Int { left + width }
+    /// `height * width`.
+    public var area: Int { height * width }
+
+    /// Whether pixel (`row`, `column`) lies inside.
+    public func contains(row: Int, column: Int) -> Bool {
+        row >= top && row < bottom && column >= left && column < right
+    }
+
+    /// `[top, left, height, width]`.
+    public var values: [Int] { [top, left, height, width] }
+
+    public var description: String { "[\(top), \(left), \(height), \(width)]" }
+}
+
+/// Where the digit of one cluttered image lies; known exactly, since the generator placed it.
+public struct ClutteredDigit: Sendable, Equatable {
+    /// The canvas area the whole source image (28×28) was added to.
+    public let frame: PixelBox
+    /// The smallest box holding every non-zero pixel of the source digit, in canvas coordinates
+    /// (zero-sized at the frame's corner for a blank source).
+    public let ink: PixelBox
+    /// The digit's index in its MNIST file: the training file for the train and validation splits,
+    /// the test file for the test split.
+    public let sourceIndex: Int
+}
+
+/// Cluttered MNIST (chapter 4): each image is one MNIST digit on a larger black canvas with small crops
+/// of other digits as distractors. Either generated, deterministically from a seed, with the
+/// algorithm of the reference's file (`generate(from:configuration:)`), or read from that file
+/// (`load(contentsOf:)`).
 public struct ClutteredMNIST: Sendable {
     public let train: LabelledImages
     public let validation: LabelledImages
     public let test: LabelledImages
-    public let configuration: ClutteredMNISTConfiguration
+    /// Per image, where its digit is; nil when read from a file (which does not record it).
+    public let trainDigits: [ClutteredDigit]?
+    public let validationDigits: [ClutteredDigit]?
+    public let testDigits: [ClutteredDigit]?
+    /// The settings it was generated with; nil when read from a file.
+    public let configuration: ClutteredMNISTConfiguration?
 
-    /// Generates the three splits from the corresponding MNIST splits.
-    public static func generate(from mnist: MNIST, configuration: ClutteredMNISTConfiguration = .init()) throws
-        -> ClutteredMNIST {
-        // Each split has its own stream, so changing one split's size leaves the others unchanged.
-        var trainRandom = SeededRandom(seed: configuration.seed ^ 0x7472_6169_6E00_0001)
-        var validationRandom = SeededRandom(seed: configuration.seed ^ 0x7661_6C69_6400_0002)
-        var testRandom = SeededRandom(seed: configuration.seed ^ 0x7465_7374_0000_0003)
-        return ClutteredMNIST(
-            train: try generate(count: configuration.trainCount, from: mnist.train, configuration: configuration,
-                                random: &trainRandom),
-            validation: try generate(count: configuration.validationCount, from: mnist.validation,
-                                     configuration: configuration, random: &validationRandom),
-            test: try generate(count: configuration.testCount, from: mnist.test, configuration: configuration,
-                               random: &testRandom),
-            configuration: configuration)
+    /// The labelled images of `split`.
+    public func split(_ split: MNIST.Split) -> LabelledImages {
+        switch split {
+        case .train: return train
+        case .validation: return validation
+        case .test: return test
+        }
     }
 
-    /// `count` cluttered images whose digits and clutter come from `source`.
-    public static func generate(count: Int, from source: LabelledImages, configuration: ClutteredMNISTConfiguration,
-                                random: inout SeededRandom) throws -> LabelledImages {
+    /// Where the digits of `split` are, when known.
+    public func digits(_ split: MNIST.Split) -> [ClutteredDigit]? {
+        switch split {
+        case .train: return trainDigits
+        case .validation: return validationDigits
+        case .test: return testDigits
+        }
+    }
+
+    /// Generates the three splits from MNIST as the reference's script did: training digits from the
+    /// original training images before the last `validationSourceCount`, validation digits from those
+    /// last ones, test digits from the test images; one pool of distractors cut from the original
+    /// training images (the training-digit range counted twice, as the script's pool was). The pool and
+    /// each split draw from their own stream, so changing one split's size leaves the others unchanged.
+    public static func generate(from mnist: MNIST, configuration: ClutteredMNISTConfiguration = .init()) throws
+        -> ClutteredMNIST {
+        let original = mnist.validation.count + mnist.train.count
+        let heldOut = configuration.validationSourceCount
+        guard heldOut > 0, heldOut < original else {
+            throw DataError.invalidArgument(
+                "validationSourceCount \(heldOut) must be in 1…\(original - 1) for \(original) original training images")
+        }
+        let trainSource = try DigitSource.originalTraining(of: mnist, 0..<(original - heldOut))
+        let validationSource = try DigitSource.originalTraining(of: mnist, (original - heldOut)..<original)
+        let poolSource = try DigitSource(parts: DigitSource.originalTraining(of: mnist, 0..<original).parts + trainSource.parts)
+        let seed = configuration.seed
+        var poolRandom = SeededRandom(seed: seed ^ 0x706F_6F6C_0000_0004)
+        let pool = try DistractorPool(count: configuration.distractorsPerImage > 0 ? configuration.distractorPoolSize : 0,
+                                      size: configuration.distractorSize, source: poolSource,
+                                      scale: configuration.pixelScale, random: &poolRandom)
+        var trainRandom = SeededRandom(seed: seed ^ 0x7472_6169_6E00_0001)
+        var validationRandom = SeededRandom(seed: seed ^ 0x7661_6C69_6400_0002)
+        var testRandom = SeededRandom(seed: seed ^ 0x7465_7374_0000_0003)
+        let train = try generate(count: configuration.trainCount, from: trainSource, pool: pool,
+                                 configuration: configuration, random: &trainRandom)
+        let validation = try generate(count: configuration.validationCount, from: validationSource, pool: pool,
+                                      configuration: configuration, random: &validationRandom)
+        let test = try generate(count: configuration.testCount, from: DigitSource(mnist.test), pool: pool,
+                                configuration: configuration, random: &testRandom)
+        return ClutteredMNIST(train: train.images, validation: validation.images, test: test.images,
+                              trainDigits: train.digits, validationDigits: validation.digits, testDigits: test.digits,
+                              configuration: configuration)
+    }
+
+    /// `count` cluttered images whose digits are drawn uniformly from `digits` and whose distractors
+    /// come from `pool`. Per image, in this order: the digit; its left edge, uniform in 0..<(canvas − width)
+    /// (0..<12 on 40×40); its top edge, uniform in 0..<canvas and then moved up to fit, top =
+    /// min(top, canvas − height); then each distractor's pool index and corner (column, row), uniform in
+    /// 0..<(canvas − distractor size), written over the canvas (later ones over earlier ones); then
+    /// the digit, times `pixelScale`, is added and the canvas clipped to [0, 1].
+    public static func generate(count: Int, digits: LabelledImages, pool: DistractorPool,
+                                configuration: ClutteredMNISTConfiguration, random: inout SeededRandom) throws
+        -> (images: LabelledImages, digits: [ClutteredDigit]) {
+        try generate(count: count, from: DigitSource(digits), pool: pool, configuration: configuration, random: &random)
+    }
+
+    static func generate(count: Int, from source: DigitSource, pool: DistractorPool,
+                         configuration: ClutteredMNISTConfiguration, random: inout SeededRandom) throws
+        -> (images: LabelledImages, digits: [ClutteredDigit]) {
         let canvas = configuration.canvasSize
-        let patch = configuration.clutterPatchSize
         let (height, width) = (source.height, source.width)
+        let distractors = configuration.distractorsPerImage
+        let patch = pool.size
         guard count >= 0 else { throw DataError.invalidArgument("cluttered image count must be ≥ 0, got \(count)") }
         guard source.count > 0 || count == 0 else {
             throw DataError.invalidArgument("cannot make cluttered images from an empty source")
@@ -67,54 +182,194 @@ public struct ClutteredMNIST: Sendable {
         guard canvas >= height, canvas >= width else {
             throw DataError.invalidArgument("canvas \(canvas)×\(canvas) is smaller than the \(height)×\(width) digits")
         }
-        guard patch > 0, patch <= height, patch <= width else {
-            throw DataError.invalidArgument("clutter patch size \(patch) must be in 1…\(min(height, width))")
+        guard distractors >= 0 else {
+            throw DataError.invalidArgument("distractorsPerImage cannot be negative, got \(distractors)")
         }
-        guard configuration.clutterPieces.lowerBound >= 0 else {
-            throw DataError.invalidArgument("clutter piece count cannot be negative")
+        if distractors > 0 {
+            guard pool.count > 0 else { throw DataError.invalidArgument("the distractor pool is empty") }
+            guard patch < canvas else {
+                throw DataError.invalidArgument("distractors of \(patch)×\(patch) do not fit on a \(canvas)×\(canvas) canvas")
+            }
         }
-        // Crops are taken away from the source border, where MNIST digits have no ink.
-        let cropMarginY = (height - patch) / 4
-        let cropMarginX = (width - patch) / 4
+        // The reference centres the digit and shifts it by uniform(−offset..<offset), offset = (canvas − width) / 2.
+        let leftPositions = max(1, 2 * ((canvas - width) / 2))
         let area = canvas * canvas
+        let scale = configuration.pixelScale
         var values = [Float](repeating: 0, count: count * area)
         var labels = [Int](repeating: 0, count: count)
-        func uniform(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Permutation.uniformInt(below: range.count, using: &random)
-        }
-        source.images.scalars.withUnsafeBufferPointer { pixels in
+        var placed: [ClutteredDigit] = []
+        placed.reserveCapacity(count)
+        func uniform(_ bound: Int) -> Int { Permutation.uniformInt(below: bound, using: &random) }
+        pool.pixels.withUnsafeBufferPointer { crops in
             values.withUnsafeMutableBufferPointer { output in
-                let stride = height * width
                 for item in 0..<count {
                     let target = output.baseAddress! + item * area
-                    let digit = uniform(0...(source.count - 1))
-                    labels[item] = source.labels[digit]
-                    let pieces = uniform(configuration.clutterPieces)
-                    for _ in 0..<pieces {
-                        var other = uniform(0...(source.count - 1))
-                        if source.count > 1 && other == digit { other = (other + 1) % source.count }
-                        let cropY = uniform(cropMarginY...(height - patch - cropMarginY))
-                        let cropX = uniform(cropMarginX...(width - patch - cropMarginX))
-                        let placeY = uniform(0...(canvas - patch))
-                        let placeX = uniform(0...(canvas - patch))
-                        let from = pixels.baseAddress! + other * stride
-                        for row in 0..<patch {
-                            let sourceRow = from + (cropY + row) * width + cropX
-                            let targetRow = target + (placeY + row) * canvas + placeX
-                            for column in 0..<patch { targetRow[column] += sourceRow[column] }
+                    let digit = uniform(source.count)
+                    let left = uniform(leftPositions)
+                    let top = min(uniform(canvas), canvas - height)
+                    for _ in 0..<distractors {
+                        let crop = crops.baseAddress! + uniform(pool.count) * patch * patch
+                        let column = uniform(canvas - patch)
+                        let row = uniform(canvas - patch)
+                        for y in 0..<patch {
+                            (target + (row + y) * canvas + column).update(from: crop + y * patch, count: patch)
                         }
                     }
-                    let placeY = uniform(0...(canvas - height))
-                    let placeX = uniform(0...(canvas - width))
-                    let from = pixels.baseAddress! + digit * stride
-                    for row in 0..<height {
-                        let targetRow = target + (placeY + row) * canvas + placeX
-                        for column in 0..<width { targetRow[column] += from[row * width + column] }
+                    labels[item] = source.label(digit)
+                    let ink = source.withPixels(of: digit) { pixels in
+                        var inkBox = (top: height, left: width, bottom: -1, right: -1)
+                        for y in 0..<height {
+                            let targetRow = target + (top + y) * canvas + left
+                            for x in 0..<width {
+                                let value = pixels[y * width + x]
+                                targetRow[x] += value * scale
+                                if value != 0 {
+                                    inkBox = (min(inkBox.top, y), min(inkBox.left, x), max(inkBox.bottom, y), max(inkBox.right, x))
+                                }
+                            }
+                        }
+                        return inkBox.bottom < 0
+                            ? PixelBox(top: top, left: left, height: 0, width: 0)
+                            : PixelBox(top: top + inkBox.top, left: left + inkBox.left,
+                                       height: inkBox.bottom - inkBox.top + 1, width: inkBox.right - inkBox.left + 1)
                     }
                     for i in 0..<area { target[i] = min(max(target[i], 0), 1) }
+                    placed.append(ClutteredDigit(frame: PixelBox(top: top, left: left, height: height, width: width),
+                                                 ink: ink, sourceIndex: source.firstIndex + digit))
                 }
             }
         }
-        return try LabelledImages(images: Tensor(shape: [count, 1, canvas, canvas], scalars: values), labels: labels)
+        let images = try LabelledImages(images: Tensor(shape: [count, 1, canvas, canvas], scalars: values), labels: labels)
+        return (images, placed)
+    }
+}
+
+/// The reference's pool of distractors: square crops of random digits, cut once and shared by every
+/// split; each image copies a few of them onto its canvas.
+public struct DistractorPool: Sendable {
+    /// Side of each crop.
+    public let size: Int
+    /// `count * size * size` values, crop after crop, row-major.
+    let pixels: [Float]
+
+    /// The number of crops.
+    public var count: Int { pixels.count / (size * size) }
+
+    /// `count` crops of `size`×`size` from digits drawn uniformly from `sources` (taken as one
+    /// concatenated list), multiplied by `scale`; per crop the digit, then its corner column and row,
+    /// each uniform in 0..<(side − size).
+    public init(count: Int, size: Int, from sources: [LabelledImages], scale: Float = 1, random: inout SeededRandom) throws {
+        try self.init(count: count, size: size, source: DigitSource(parts: sources.map { ($0, 0..<$0.count) }),
+                      scale: scale, random: &random)
+    }
+
+    init(count: Int, size: Int, source: DigitSource, scale: Float, random: inout SeededRandom) throws {
+        guard count >= 0 else { throw DataError.invalidArgument("the distractor pool size must be ≥ 0, got \(count)") }
+        guard size > 0, size < source.height, size < source.width else {
+            throw DataError.invalidArgument(
+                "distractor size \(size) must be in 1…\(min(source.height, source.width) - 1) for \(source.height)×\(source.width) digits")
+        }
+        guard source.count > 0 || count == 0 else {
+            throw DataError.invalidArgument("cannot cut distractors from an empty source")
+        }
+        self.size = size
+        let width = source.width
+        var pixels = [Float](repeating: 0, count: count * size * size)
+        pixels.withUnsafeMutableBufferPointer { output in
+            for crop in 0..<count {
+                let digit = Permutation.uniformInt(below: source.count, using: &random)
+                let column = Permutation.uniformInt(below: source.width - size, using: &random)
+                let row = Permutation.uniformInt(below: source.height - size, using: &random)
+                let target = output.baseAddress! + crop * size * size
+                source.withPixels(of: digit) { digitPixels in
+                    for y in 0..<size {
+                        for x in 0..<size { target[y * size + x] = digitPixels[(row + y) * width + column + x] * scale }
+                    }
+                }
+            }
+        }
+        self.pixels = pixels
+    }
+
+    /// Crop `index`, `size * size` values, row-major.
+    public func crop(_ index: Int) throws -> [Float] {
+        guard index >= 0, index < count else {
+            throw DataError.invalidArgument("distractor \(index) is outside 0..<\(count)")
+        }
+        return Array(pixels[(index * size * size)..<((index + 1) * size * size)])
+    }
+}
+
+/// Images taken from ranges of one or more `LabelledImages`, as one list, without copying them.
+struct DigitSource {
+    struct Part {
+        let images: LabelledImages
+        let range: Range<Int>
+    }
+
+    let parts: [Part]
+    /// Where each part starts in the combined list.
+    private let starts: [Int]
+    let count: Int
+    let height: Int
+    let width: Int
+    /// The file index of image 0 (for `ClutteredDigit.sourceIndex`).
+    let firstIndex: Int
+
+    init(parts: [(images: LabelledImages, range: Range<Int>)], firstIndex: Int = 0) throws {
+        try self.init(parts: parts.map { Part(images: $0.images, range: $0.range) }, firstIndex: firstIndex)
+    }
+
+    init(parts: [Part], firstIndex: Int = 0) throws {
+        let parts = parts.filter { !$0.range.isEmpty }
+        for part in parts where part.range.lowerBound < 0 || part.range.upperBound > part.images.count {
+            throw DataError.invalidArgument("range \(part.range) is outside 0..<\(part.images.count)")
+        }
+        let sizes = Set(parts.map { [$0.images.height, $0.images.width] })
+        guard sizes.count <= 1 else { throw DataError.invalidArgument("digit sources of different image sizes: \(sizes)") }
+        self.parts = parts
+        var starts: [Int] = []
+        var total = 0
+        for part in parts {
+            starts.append(total)
+            total += part.range.count
+        }
+        self.starts = starts
+        count = total
+        height = parts.first?.images.height ?? 28
+        width = parts.first?.images.width ?? 28
+        self.firstIndex = firstIndex
+    }
+
+    init(_ images: LabelledImages) {
+        // A whole LabelledImages is always a valid single part.
+        try! self.init(parts: [Part(images: images, range: 0..<images.count)])
+    }
+
+    /// Original MNIST training images `range` (validation = original 0..<v, train = original v..<N).
+    static func originalTraining(of mnist: MNIST, _ range: Range<Int>) throws -> DigitSource {
+        let held = mnist.validation.count
+        let fromValidation = range.clamped(to: 0..<held)
+        let fromTrain = range.clamped(to: held..<(held + mnist.train.count))
+        return try DigitSource(parts: [(mnist.validation, fromValidation),
+                                       (mnist.train, (fromTrain.lowerBound - held)..<(fromTrain.upperBound - held))],
+                               firstIndex: range.lowerBound)
+    }
+
+    private func locate(_ index: Int) -> (part: Part, offset: Int) {
+        var p = parts.count - 1
+        while starts[p] > index { p -= 1 }
+        return (parts[p], parts[p].range.lowerBound + index - starts[p])
+    }
+
+    func label(_ index: Int) -> Int {
+        let (part, offset) = locate(index)
+        return part.images.labels[offset]
+    }
+
+    /// Calls `body` with the pixels of image `index`.
+    func withPixels<R>(of index: Int, _ body: (UnsafePointer<Float>) -> R) -> R {
+        let (part, offset) = locate(index)
+        return part.images.images.scalars.withUnsafeBufferPointer { body($0.baseAddress! + offset * height * width) }
     }
 }

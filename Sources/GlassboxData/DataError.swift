@@ -27,6 +27,11 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible, Loca
     case unwritable(path: String, reason: String)
     /// Files were not found anywhere; `report` lists every place looked and every URL tried.
     case notFound(report: String)
+    /// A `.npy` file (or a `.npy` member of a `.npz` archive) is malformed or holds something Glassbox
+    /// cannot read (a big-endian or structured dtype, a truncated payload).
+    case badNumpy(path: String, reason: String)
+    /// A `.npz` file is not a zip archive Glassbox can read (corrupt directory, unsupported compression).
+    case badArchive(path: String, reason: String)
     /// An argument is out of range or inconsistent (an index, a batch size, a shape).
     case invalidArgument(String)
 
@@ -55,6 +60,10 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible, Loca
             return "cannot write \(path): \(reason)"
         case let .notFound(report):
             return report
+        case let .badNumpy(path, reason):
+            return "\(path) is not a NumPy array Glassbox can read: \(reason)"
+        case let .badArchive(path, reason):
+            return "\(path) is not a NumPy .npz archive Glassbox can read: \(reason)"
         case let .invalidArgument(message):
             return message
         }

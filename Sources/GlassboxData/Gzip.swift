@@ -82,8 +82,17 @@ public enum Gzip {
     /// Compresses `bytes` into a single-member gzip stream (used to write IDX files and by tests).
     /// `level` is zlib's 0…9, or -1 for its default (6).
     public static func compress(_ bytes: [UInt8], level: Int32 = -1) throws -> [UInt8] {
+        try Deflate.compress(bytes, level: level, windowBits: 16 + MAX_WBITS)
+    }
+}
+
+/// Deflate streams through zlib: the gzip-wrapped ones of `Gzip` and the raw ones inside zip archives.
+enum Deflate {
+    /// Compresses `bytes` in one call. `windowBits` chooses the wrapping as zlib does: 16 + 15 for
+    /// gzip, -15 for raw deflate (zip members).
+    static func compress(_ bytes: [UInt8], level: Int32, windowBits: Int32) throws -> [UInt8] {
         var stream = z_stream()
-        let initStatus = deflateInit2_(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
+        let initStatus = deflateInit2_(&stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
                                        zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else {
             throw DataError.invalidArgument("zlib could not start compressing (status \(initStatus))")
@@ -107,4 +116,54 @@ public enum Gzip {
         output.removeLast(Int(stream.avail_out))
         return output
     }
+
+    /// Inflates a raw deflate stream (zip method 8) that must expand to exactly `size` bytes; any
+    /// other outcome is described in the thrown `reason`.
+    static func inflateRaw(_ compressed: ArraySlice<UInt8>, size: Int) throws(InflateProblem) -> [UInt8] {
+        var stream = z_stream()
+        let initStatus = inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else { throw InflateProblem(reason: "zlib could not start (status \(initStatus))") }
+        defer { inflateEnd(&stream) }
+        // One byte more than promised, so that a stream longer than its recorded size is noticed.
+        var output = [UInt8](repeating: 0, count: size + 1)
+        let chunk = Int(UInt32.max)
+        var status: Int32 = Z_OK
+        var produced = 0
+        compressed.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                var consumed = 0
+                repeat {
+                    let inputCount = min(chunk, input.count - consumed)
+                    let outputCount = min(chunk, out.count - produced)
+                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + consumed })
+                    stream.avail_in = UInt32(inputCount)
+                    stream.next_out = out.baseAddress! + produced
+                    stream.avail_out = UInt32(outputCount)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    consumed += inputCount - Int(stream.avail_in)
+                    produced += outputCount - Int(stream.avail_out)
+                } while status == Z_OK && (consumed < input.count || stream.avail_out == 0) && produced < out.count
+            }
+        }
+        if produced > size {
+            throw InflateProblem(reason: "the data expand to more than the \(size) bytes the archive records")
+        }
+        switch status {
+        case Z_STREAM_END where produced == size:
+            output.removeLast()
+            return output
+        case Z_STREAM_END:
+            throw InflateProblem(reason: "the data expand to \(produced) bytes, the archive records \(size)")
+        case Z_OK, Z_BUF_ERROR:
+            throw InflateProblem(reason: "the compressed data are truncated")
+        default:
+            let message = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+            throw InflateProblem(reason: "corrupt deflate data (\(message))")
+        }
+    }
+}
+
+/// Why a raw deflate stream could not be inflated.
+struct InflateProblem: Error {
+    let reason: String
 }

@@ -85,6 +85,11 @@ public struct LabelledImages: Sendable, Equatable {
     /// For each class 0..<`classes`, the `index`-th image of that class (0-based, original order):
     /// the reference's "k-th image of class c" (C2). Image `c` of the result has label `c`.
     public func perDigit(index: Int, classes: Int = 10) throws -> LabelledImages {
+        try selecting(perDigitIndices(index: index, classes: classes))
+    }
+
+    /// The positions of the images `perDigit(index:classes:)` selects, class 0 first.
+    public func perDigitIndices(index: Int, classes: Int = 10) throws -> [Int] {
         guard index >= 0 else { throw DataError.invalidArgument("perDigit index must be ≥ 0, got \(index)") }
         try LabelledImages.checkClasses(classes)
         var seen = [Int](repeating: 0, count: classes)
@@ -97,7 +102,7 @@ public struct LabelledImages: Sendable, Equatable {
             throw DataError.invalidArgument(
                 "digit \(missing) has only \(seen[missing]) images, so there is no image number \(index) of that class")
         }
-        return try selecting(chosen)
+        return chosen
     }
 
     /// The per-pixel mean image, `[1, 1, H, W]`.

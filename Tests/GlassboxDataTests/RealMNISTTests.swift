@@ -58,4 +58,31 @@ final class RealMNISTTests: XCTestCase {
             XCTAssertEqual(MNISTLocator.sha256Hex(payload), MNISTCatalog.standard.spec(role)!.sha256, "\(role)")
         }
     }
+
+    func testClutteredMNISTWithTheReferenceSettings() throws {
+        let mnist = try MNIST.load(locator: locator())
+        let start = Date()
+        let data = try ClutteredMNIST.generate(from: mnist)
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(data.train.images.shape, [10_000, 1, 40, 40])
+        XCTAssertEqual([data.validation.count, data.test.count], [1_000, 1_000])
+        let raw = try IDXFile.readLabels(at: sharedDirectory.appendingPathComponent("train-labels-idx1-ubyte.gz"))
+        let rawTest = try IDXFile.readLabels(at: sharedDirectory.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
+        for (split, range, labels) in [(MNIST.Split.train, 0..<50_000, raw), (.validation, 50_000..<60_000, raw), (.test, 0..<10_000, rawTest)] {
+            let digits = try XCTUnwrap(data.digits(split))
+            for (item, digit) in digits.enumerated() {
+                XCTAssertTrue(range.contains(digit.sourceIndex))
+                XCTAssertEqual(data.split(split).labels[item], Int(labels.labels[digit.sourceIndex]))
+                XCTAssertTrue(digit.ink.top >= digit.frame.top && digit.ink.bottom <= digit.frame.bottom && digit.ink.area > 0)
+            }
+        }
+        let values = data.train.images.scalars
+        XCTAssertTrue(values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        XCTAssertTrue(values.contains(255.0 / 256.0), "a lone digit's brightest pixel is 255/256")
+        let bottom = data.trainDigits!.filter { $0.frame.top == 12 }.count
+        XCTAssertTrue((6_770...7_230).contains(bottom), "\(bottom) of 10,000 digits on the bottom edge")
+        // Every label is common (the digits are a uniform draw).
+        for digit in 0...9 { XCTAssertTrue((800...1_300).contains(data.train.indices(ofDigit: digit).count)) }
+        print("generated cluttered MNIST (12,000 images) in \(String(format: "%.2f", seconds)) s")
+    }
 }

@@ -99,3 +99,45 @@ final class FailingDownloader: MirrorDownloader, @unchecked Sendable {
         throw DownloadFailure(reason: unreachable ? "host unreachable (test)" : "HTTP status 404", mirrorUnreachable: unreachable)
     }
 }
+
+/// A Python interpreter that can import NumPy: the checkout's `.venv` (which CI installs from
+/// requirements.txt) first, then each `python3` on PATH, then the system's. Skips the test, saying so,
+/// when none can.
+func numpyPython() throws -> String {
+    let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+    var candidates: [String] = []
+    for candidate in [checkout.appendingPathComponent(".venv/bin/python3").path] + path + ["/usr/bin/python3", "/usr/local/bin/python3"]
+    where !candidates.contains(candidate) {
+        candidates.append(candidate)
+    }
+    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+        if (try? runPython(candidate, script: "import numpy")) != nil { return candidate }
+    }
+    throw XCTSkip("NumPy is not importable by any of \(candidates.joined(separator: ", ")); install numpy (make venv) to run this test")
+}
+
+/// Runs `script` with `python` and `arguments`; returns its standard output, throws on a non-zero exit.
+@discardableResult
+func runPython(_ python: String, script: String, arguments: [String] = []) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script] + arguments
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw PythonFailure(message: String(decoding: err, as: UTF8.self))
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+struct PythonFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "python failed: \(message)" }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import GlassboxData
 import GlassboxEngine
 import GlassboxFigures
 import XCTest
@@ -205,7 +206,43 @@ final class BindingsDataTests: XCTestCase {
         let error = h.error("train(\"mlp-a\", on: cluttered, epochs: 1)")
         XCTAssertEqual(error?.message, "train: argument 'on' has 40×40 images but model 'mlp-a' takes 28×28 images")
         XCTAssertEqual(h.result("model(\"clut-gap\", untrained: true).inputShape"), "[1, 40, 40]")
+        // Generated images know their digit boxes, through selections too.
+        XCTAssertEqual(h.result("cluttered.train.boxes.count"), "10000")
+        XCTAssertEqual(h.result("cluttered.train.perDigit(index: 1).boxes.count"), "10")
+        guard case .list(let boxes) = try h.value("cluttered.test[0..<50].boxes"),
+              case .list(let inks) = try h.value("cluttered.test[0..<50].inkBoxes") else { return XCTFail() }
+        for (box, ink) in zip(boxes, inks) {
+            guard case .list(let b) = box, case .list(let i) = ink, b.count == 4, i.count == 4,
+                  case .int(let top) = b[0], case .int(let left) = b[1], case .int(let height) = b[2],
+                  case .int(let inkTop) = i[0], case .int(let inkLeft) = i[1] else { return XCTFail("\(box) \(ink)") }
+            XCTAssertEqual(height, 28)
+            XCTAssertTrue((0...12).contains(top) && (0..<12).contains(left), "\(box)")
+            XCTAssertTrue(inkTop >= top && inkLeft >= left, "\(ink) inside \(box)")
+        }
         XCTAssertEqual(h.result("predict(model(\"clut-gap\", untrained: true), cluttered.test[0..<3]).count"), "3")
+    }
+
+    func testClutteredMNISTFromANpzFile() throws {
+        // A small file in the reference's layout, written by GlassboxData's NumPy writer.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-npz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("clutter.npz")
+        var arrays: [(name: String, array: NumpyArray)] = []
+        for (split, count) in [("train", 4), ("valid", 2), ("test", 3)] {
+            arrays.append(("X_\(split)", try NumpyArray(shape: [count, 1600], values: .float32([Float](repeating: 0.25, count: count * 1600)))))
+            arrays.append(("y_\(split)", try NumpyArray(shape: [count, 1], values: .int32((0..<count).map { Int32($0 + 1) }))))
+        }
+        try NumpyArchive.write(arrays, to: url, compressed: true)
+        let h = BindingsHarness(defineTiny: false)
+        guard case .success = h.run("let c = dataset(\"cluttered-mnist\", path: \"\(url.path)\")") else { return XCTFail(h.result("c")) }
+        XCTAssertEqual(h.result("[c.train.count, c.validation.count, c.test.count, c.height, c.width]"), "[4, 2, 3, 40, 40]")
+        XCTAssertEqual(h.result("c.test.labels"), "[1, 2, 3]")
+        XCTAssertEqual(try h.value("c.train.boxes"), .nil)
+        XCTAssertTrue(h.result("c").contains("read from \(url.path)"), h.result("c"))
+        let missing = h.error("dataset(\"cluttered-mnist\", path: \"/nonexistent/x.npz\")")
+        XCTAssertEqual(missing?.message, "dataset: cannot read /nonexistent/x.npz: no such file")
+        XCTAssertTrue(h.error("dataset(\"mnist\", path: \"\(url.path)\")")?.message.contains("cluttered-mnist") ?? false)
     }
 
     func testShowOptionsForBatchesAndExplanations() throws {

@@ -42,6 +42,8 @@ public enum BindingsReference {
         "ImageBatch.count": "the number of images", "ImageBatch.labels": "one label per image (List), or nil",
         "ImageBatch.mean": "the per-pixel mean image (an ImageBatch of one)", "ImageBatch.values": "the pixels as a Tensor [N, 1, H, W]",
         "ImageBatch.height": "image height", "ImageBatch.width": "image width", "ImageBatch.shape": "[N, 1, H, W]",
+        "ImageBatch.boxes": "generated cluttered MNIST: each image's digit box [top, left, height, width] (28×28), else nil",
+        "ImageBatch.inkBoxes": "generated cluttered MNIST: the box of each digit's non-zero pixels, else nil",
         "Model.name": "the architecture's zoo name", "Model.layers": "a Table: layer, kind, output shape, parameters",
         "Model.parameterCount": "trainable values", "Model.history": "the training history of this session (History)",
         "Model.accuracy": "accuracy of the last evaluate(…) (or of the file's record), else nil",

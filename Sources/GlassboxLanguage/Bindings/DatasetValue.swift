@@ -23,6 +23,16 @@ public struct DatasetValue: ScriptObject {
         self.note = note
     }
 
+    /// The splits of cluttered MNIST; each split knows its digits' boxes when they were generated.
+    public init(cluttered: ClutteredMNIST, note: String? = nil) {
+        func batch(_ split: MNIST.Split) -> ImageBatch {
+            var batch = ImageBatch(cluttered.split(split), origin: "cluttered-mnist.\(split.rawValue)")
+            batch.digits = cluttered.digits(split)
+            return batch
+        }
+        self.init(name: "cluttered-mnist", train: batch(.train), validation: batch(.validation), test: batch(.test), note: note)
+    }
+
     /// The splits of MNIST.
     public init(name: String, mnist: MNIST, note: String? = nil) {
         self.name = name
@@ -82,7 +92,7 @@ public struct DatasetValue: ScriptObject {
 /// Loaded datasets, kept so that `dataset("mnist")` in every cell costs one load.
 ///
 /// The cache holds at most `budget` bytes of images (1 GiB by default: MNIST takes 220 MB and each
-/// cluttered-MNIST seed 450 MB); beyond it the least recently used datasets are dropped. A dataset a
+/// cluttered-MNIST seed or file 77 MB); beyond it the least recently used datasets are dropped. A dataset a
 /// notebook still holds in a variable stays alive there; it is only loaded again if asked for again.
 final class DatasetCache: @unchecked Sendable {
     static let shared = DatasetCache()

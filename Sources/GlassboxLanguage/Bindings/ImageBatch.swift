@@ -15,6 +15,8 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
     public let origin: String
     /// Whether its display gives each image a colorbar (prototypes, heat-map-like images).
     public var showsColorbar = false
+    /// Where each image's digit is, for generated cluttered MNIST (`.boxes`, `.inkBoxes`); kept by selections.
+    public var digits: [ClutteredDigit]?
 
     /// The largest batch shown as a grid.
     public static let maximumShown = 100
@@ -74,15 +76,17 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
                 }
             }
         }
-        return try ImageBatch(tensor: Tensor(shape: [indices.count, 1, height, width], scalars: values),
-                              labels: labels.map { l in indices.map { l[$0] } }, origin: origin)
+        var selected = try ImageBatch(tensor: Tensor(shape: [indices.count, 1, height, width], scalars: values),
+                                      labels: labels.map { l in indices.map { l[$0] } }, origin: origin)
+        selected.digits = digits.map { d in indices.map { d[$0] } }
+        return selected
     }
 
     // MARK: ScriptObject
 
     public var typeName: String { "ImageBatch" }
 
-    public var propertyNames: [String] { ["count", "labels", "mean", "values", "height", "width", "shape"] }
+    public var propertyNames: [String] { ["count", "labels", "mean", "values", "height", "width", "shape", "boxes", "inkBoxes"] }
 
     public func property(_ name: String) throws -> ScriptValue? {
         switch name {
@@ -92,6 +96,9 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         case "height": return .int(height)
         case "width": return .int(width)
         case "shape": return .list(images.shape.map { .int($0) })
+        // Per image [top, left, height, width] of its digit: the whole 28×28 source, or its ink only.
+        case "boxes": return digits.map { .list($0.map { .list($0.frame.values.map { .int($0) }) }) } ?? .nil
+        case "inkBoxes": return digits.map { .list($0.map { .list($0.ink.values.map { .int($0) }) }) } ?? .nil
         case "mean":
             guard count > 0 else { throw ScriptError(.value, "the mean image of an empty batch is undefined") }
             let mean = try images.mean(alongAxis: 0)
@@ -117,8 +124,8 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
                 let index = try args.int("index"), classes = try args.positiveInt("classes")
                 guard index >= 0 else { throw args.error(.value, "index", "must be ≥ 0, got \(index)") }
                 let labelled = try batch.labelled(for: "perDigit")
-                let chosen = try BindingErrors.translating("perDigit") { try labelled.perDigit(index: index, classes: classes) }
-                return .object(ImageBatch(chosen, origin: "\(batch.origin).perDigit(index: \(index))"))
+                let chosen = try BindingErrors.translating("perDigit") { try labelled.perDigitIndices(index: index, classes: classes) }
+                return .object(try batch.selecting(chosen, origin: "\(batch.origin).perDigit(index: \(index))"))
             },
             Builtin(
                 name: "ofDigit",
