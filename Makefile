@@ -75,11 +75,7 @@ bench: build venv
 
 ## Figures of the documentation ------------------------------------------------------------------
 docs-figures: build
-	rm -rf out/docs-figures
-	$(RELEASE_BIN) run docs/methods/figures.gbx --output out/docs-figures
-	i=0; for name in sensitivity-analysis saliency gradient-times-input deconvnet guided-backprop \
-	    integrated-gradients smoothgrad class-prototype; do i=$$((i+1)); \
-	    cp out/docs-figures/figure-$$(printf %03d $$i).png docs/methods/figures/$$name.png; done
+	$(RELEASE_BIN) docs-figures --output docs/methods/figures
 
 clean:
 	rm -rf .build $(VENV)

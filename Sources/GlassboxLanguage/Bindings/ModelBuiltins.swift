@@ -92,17 +92,31 @@ enum ModelBuiltins {
     static let save = Builtin(
         name: "save",
         parameters: [
-            BuiltinParameter(nil, name: "model", type: "Model", doc: "the model to save"),
-            BuiltinParameter("to", type: "String", doc: "the file to write (.safetensors); replaced atomically"),
-            BuiltinParameter("half", type: "Bool", default: .bool(false), doc: "store the weights as float16 (half the size)"),
+            BuiltinParameter(nil, name: "value", type: "Any", doc: "a Model, or what to export: an Explanation, ImageBatch, Tensor, Table or a Dictionary of them"),
+            BuiltinParameter("to", type: "String", doc: "the file to write: .safetensors (a model, or named arrays), .npy (one array), .npz (named arrays) or .csv (a Table)"),
+            BuiltinParameter("half", type: "Bool", default: .bool(false), doc: "store a model's weights as float16 (half the size)"),
         ],
-        summary: "Saves a model (architecture, weights, training record) as a safetensors file.",
-        example: "save(net, to: \"mlp-a.safetensors\")"
+        summary: "Saves a model as a safetensors file, or exports maps, images, tensors and tables for NumPy, PyTorch and pandas.",
+        details: "An Explanation saved as .npy is its maps, [N, 1, H, W]; as .npz or .safetensors also its inputs, targets, "
+            + "outputs (f(x)) and baseline outputs. A Dictionary such as [\"maps\": e, \"images\": xs] gives one named array per "
+            + "entry. In Python: numpy.load(\"maps.npy\"), numpy.load(\"e.npz\")[\"attributions\"], safetensors.numpy.load_file(…), "
+            + "pandas.read_csv(…). Files are replaced atomically.",
+        example: "save(net, to: \"mlp-a.safetensors\")\nsave(saliency(net, xs), to: \"maps.npy\")\nsave([\"maps\": e, \"images\": xs], to: \"run.npz\")"
     ) { args, context in
-        let model = try args.model("model")
         let path = try args.string("to")
         guard !path.isEmpty else { throw args.error(.value, "to", "must be a file path, got an empty string") }
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        guard case .object(let model as ModelValue) = args.value("value") else {
+            let what = try BindingErrors.translating("save") { () throws -> String in
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                return try ExportFile.write(args.value("value"), to: url, args: args)
+            }
+            context.host.write("saved \(what) to \(url.path)\n", to: .stdout)
+            return .nil
+        }
+        guard url.pathExtension.lowercased() == "safetensors" else {
+            throw args.error(.value, "to", "must end in .safetensors for a model, got \"\(url.lastPathComponent)\"")
+        }
         let dtype: SafetensorsDType = try args.bool("half") ? .f16 : .f32
         try BindingErrors.translating("save") {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

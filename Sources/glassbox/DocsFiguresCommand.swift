@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import GlassboxLanguage
+
+/// `glassbox docs-figures [--output DIR]`: draws the figure of every method page of the docs from
+/// the method catalog, so that adding a method adds its figure without editing any list.
+struct DocsFiguresCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docs-figures",
+        abstract: "Draws docs/methods/figures/*.png from the method catalog (needs MNIST and the bundled weights).")
+
+    @Option(name: .shortAndLong, help: "Where the figures go.")
+    var output: String = "docs/methods/figures"
+
+    func run() throws {
+        try NumericLibraryCheck.require(command: "docs-figures")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-docs-figures-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let host = TerminalHost(outputDirectory: scratch, terminalProgress: false)
+        let session = LanguageSession(registry: .glassbox)
+        let script = MethodDocumentation.figureScript()
+        if case .failure(let error) = session.execute(script, host: host) {
+            let lines = TracebackRenderer(colored: false).lines(for: error, source: script)
+            throw ValidationError("the figure script failed:\n" + lines.joined(separator: "\n"))
+        }
+        let target = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        for (i, name) in MethodDocumentation.figureFiles.enumerated() {
+            let drawn = scratch.appendingPathComponent(String(format: "figure-%03d.png", i + 1))
+            let destination = target.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: destination)
+            try FileManager.default.copyItem(at: drawn, to: destination)
+            print("wrote \(destination.path)")
+        }
+    }
+}
