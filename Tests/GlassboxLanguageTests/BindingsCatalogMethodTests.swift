@@ -1,0 +1,143 @@
+import Foundation
+import GlassboxData
+import GlassboxEngine
+import GlassboxModels
+import XCTest
+@testable import GlassboxLanguage
+
+/// The builtins made from the method catalog: relevance methods, wrappers, receipts, bad input
+/// with "did you mean", and exporting explanations.
+final class BindingsCatalogMethodTests: XCTestCase {
+    private func harness() -> BindingsHarness {
+        let h = BindingsHarness()
+        h.run("let net = model(\"cnn-max-nb\", untrained: true, seed: 2)\nlet mlp = model(\"mlp-b\", untrained: true, seed: 1)\nlet xs = tiny.test[0..<3]")
+        return h
+    }
+
+    func testRelevanceMethodsRunWithTheirReceiptsAndStyles() throws {
+        let h = harness()
+        for (call, colormap) in [("deepTaylor(net, xs, output: \"reluLogit\")", "hot_r"), ("lrpAlphaBeta(mlp, xs, output: \"probability\")", "bwr"),
+                                 ("lrpEpsilon(net, xs, epsilon: 0.01)", "bwr"), ("lrp(net, xs, composite: \"EpsilonGammaBox\")", "bwr"),
+                                 ("deepLift(mlp, xs, baseline: 0.2)", "bwr")] {
+            guard case .success = h.run("let e = " + call) else { XCTFail(call + ": " + h.result("e")); continue }
+            guard case .object(let e as ExplanationValue)? = h.session.value(of: "e") else { XCTFail(call); continue }
+            XCTAssertEqual(e.style.colormap.name, colormap, call)
+            XCTAssertNotNil(e.explanation.receipt, call)
+            guard case .object(let table as TableValue) = try h.value("e.receipt") else { XCTFail(call); continue }
+            XCTAssertEqual(table.table.rows.count, 3, call)
+            XCTAssertTrue(e.textDescription.contains("Σ map"), e.textDescription)
+        }
+        // Deep Taylor on a bias-free net conserves: the receipt error is tiny.
+        guard case .double(let error) = try h.value("deepTaylor(net, xs, output: \"reluLogit\").receiptError") else { return XCTFail() }
+        XCTAssertLessThan(error, 1e-4)
+        // DeepLIFT sums to the delta exactly on an MLP.
+        guard case .double(let delta) = try h.value("deepLift(mlp, xs, baseline: 0.2).receiptError") else { return XCTFail() }
+        XCTAssertLessThan(delta, 1e-4)
+        // A baseline given as an image batch.
+        XCTAssertNil(h.error("deepLift(mlp, xs, baseline: tiny.train[0])"))
+        XCTAssertNil(h.error("integratedGradients(net, xs, baseline: tiny.train.mean, steps: 3)"))
+    }
+
+    func testRulesPerLayerFromTheLanguage() throws {
+        let h = harness()
+        XCTAssertNil(h.error("lrp(net, xs, rules: [\"dense\": \"epsilon(0.1)\", \"conv\": \"zPlus\", \"input\": \"zB\", \"pool\": \"proportional\"])"))
+        XCTAssertEqual(h.result("lrp(net, xs, composite: \"DeepTaylor\", output: \"reluLogit\").values")
+                       , h.result("deepTaylor(net, xs, output: \"reluLogit\").values"))
+        // The same map from the composite and from its rules written out.
+        XCTAssertEqual(h.result("lrp(net, xs, composite: \"ZPlus\", rules: [\"pool\": \"proportional\", \"input\": \"zB\"]).values"),
+                       h.result("deepTaylor(net, xs).values"))
+        // Did you mean: rule names, selectors, composites, option names and method names.
+        XCTAssertEqual(h.error("lrp(net, xs, rules: [\"dense\": \"epsilonn\"])")?.suggestions.first, "epsilon")
+        XCTAssertEqual(h.error("lrp(net, xs, rules: [\"fc11\": \"epsilon\"])")?.suggestions.first, "fc1")
+        XCTAssertEqual(h.error("lrp(net, xs, composite: \"EpsilonPlsu\")")?.suggestions.first, "EpsilonPlus")
+        XCTAssertEqual(h.error("lrp(net, xs, rules: [\"conv\": 3])")?.kind, .value)
+        XCTAssertEqual(h.error("smoothGrad(net, xs, method: \"guidedBackpro\")")?.suggestions.first, "guidedBackprop")
+        XCTAssertEqual(h.error("integratedGradients(net, xs, method: \"deepLift\")")?.kind, .value)
+        XCTAssertEqual(h.error("lrpEpsilon(net, xs, epsilom: 1)")?.suggestions.first, "epsilon:")
+        // A rule that cannot handle a layer: one error naming the layer and the rule; the next cell runs.
+        let misfit = h.error("lrp(net, xs, rules: [\"pool1\": \"zPlus\"])")
+        XCTAssertEqual(misfit?.kind, .value)
+        XCTAssertTrue(misfit?.message.contains("pool1") == true && misfit?.message.contains("z⁺") == true, misfit?.message ?? "")
+        XCTAssertEqual(h.result("1 + 1"), "2")
+        // Errors point at the argument.
+        let located = h.error("integratedGradients(net, xs, steps: 0)")
+        XCTAssertEqual(located?.message, "integratedGradients: argument 'steps' must be at least 1, got 0")
+        XCTAssertNotNil(located?.range)
+    }
+
+    func testWrappersOverAnyMethod() throws {
+        let h = harness()
+        guard case .double(let gap) = try h.value("abs(smoothGrad(net, xs, sigma: 0.0, samples: 2, method: \"guidedBackprop\").values - guidedBackprop(net, xs).values).max()"),
+              case .double(let size) = try h.value("abs(guidedBackprop(net, xs).values).max()") else { return XCTFail() }
+        XCTAssertLessThanOrEqual(gap, 1e-6 * size)
+        XCTAssertNil(h.error("noiseTunnel(net, xs, kind: \"varGrad\", samples: 4, method: \"saliency\", methodOptions: [\"absolute\": true])"))
+        XCTAssertNil(h.error("integratedGradients(net, xs, method: \"deconvnet\", steps: 4)"))
+        XCTAssertNil(h.error("smoothGrad(net, xs, samples: 2, method: \"integratedGradients\", methodOptions: [\"steps\": 2])"))
+        XCTAssertTrue(h.result("smoothGrad(net, xs, samples: 2, method: \"guidedBackprop\").method").contains("Guided backprop"))
+        // layer: on the path and noise methods.
+        XCTAssertNil(h.error("integratedGradients(net, xs, layer: \"pool3\", target: 5, steps: 4)"))
+        XCTAssertNil(h.error("smoothGrad(net, xs, layer: \"pool3\", target: 5, samples: 2)"))
+        // output: with layer: is refused rather than ignored.
+        XCTAssertEqual(h.error("saliency(net, xs, target: 45, layer: \"pool3\", output: \"probability\")")?.kind, .value)
+    }
+
+    func testDictionaries() throws {
+        let h = BindingsHarness(defineTiny: false)
+        XCTAssertEqual(h.result("[\"a\": 1, \"b\": [2, 3]]"), "[\"a\": 1, \"b\": [2, 3]]")
+        XCTAssertEqual(h.result("[:]"), "[:]")
+        XCTAssertEqual(h.result("[\"a\": 1, \"b\": 2][\"b\"]"), "2")
+        XCTAssertEqual(h.result("[\"a\": 1, \"b\": 2].keys"), "[\"a\", \"b\"]")
+        h.run("var d = [\"x\": 1]\nd[\"y\"] = 2\nd[\"x\"] += 10")
+        XCTAssertEqual(h.result("d"), "[\"x\": 11, \"y\": 2]")
+        XCTAssertEqual(h.result("[\"a\": 1] == [\"a\": 1]"), "true")
+        XCTAssertEqual(h.error("[\"a\": 1][\"c\"]")?.kind, .index)
+        XCTAssertEqual(h.error("[1: 2]")?.kind, .type)
+        XCTAssertEqual(h.error("[\"a\": 1, \"a\": 2]")?.kind, .value)
+        XCTAssertEqual(h.error("[\"a\": 1, 2]")?.kind, .syntax)
+        XCTAssertEqual(h.error("[1, \"a\": 2]")?.kind, .syntax)
+        var keys: [String] = []
+        h.run("for k in [\"p\": 1, \"q\": 2] { print(k) }")
+        keys = h.host.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(keys.suffix(2), ["p", "q"])
+    }
+
+    func testSaveExportsForNumPy() throws {
+        let h = harness()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-export-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.path
+        h.run("let e = deepLift(mlp, xs, baseline: 0.2)")
+        XCTAssertNil(h.error("save(e, to: \"\(path)/maps.npy\")"))
+        let maps = try NumpyFile.read(at: directory.appendingPathComponent("maps.npy"))
+        XCTAssertEqual(maps.shape, [3, 1, 28, 28])
+        guard case .tensor(let values) = try h.value("e.values") else { return XCTFail() }
+        XCTAssertEqual(maps.floats(), values.scalars)
+
+        XCTAssertNil(h.error("save(e, to: \"\(path)/e.npz\")"))
+        let archive = try NumpyArchive(contentsOf: directory.appendingPathComponent("e.npz"))
+        XCTAssertEqual(archive.names, ["attributions", "inputs", "targets", "outputs", "baselineOutputs"])
+        XCTAssertEqual(try archive.array(named: "targets").integers(name: "targets"), try h.value("e.targets").intList())
+
+        XCTAssertNil(h.error("save([\"maps\": e, \"images\": xs, \"t\": tensor([[1, 2], [3, 4]])], to: \"\(path)/run.safetensors\")"))
+        let file = try SafetensorsFile.read(from: directory.appendingPathComponent("run.safetensors"))
+        XCTAssertEqual(file.names, ["maps", "images", "t"])
+        XCTAssertEqual(file.tensor(named: "t")?.scalars, [1, 2, 3, 4])
+
+        XCTAssertNil(h.error("save(e.receipt, to: \"\(path)/receipt.csv\")"))
+        let csv = try String(contentsOf: directory.appendingPathComponent("receipt.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 4)
+        XCTAssertTrue(csv.hasPrefix("image,target,"), csv)
+
+        XCTAssertEqual(h.error("save(e, to: \"\(path)/maps.png\")")?.kind, .value)
+        XCTAssertEqual(h.error("save(e, to: \"\(path)/maps.csv\")")?.kind, .type)
+        XCTAssertEqual(h.error("save(mlp, to: \"\(path)/model.npy\")")?.kind, .value)
+        XCTAssertEqual(h.error("save([:], to: \"\(path)/empty.npz\")")?.kind, .value)
+    }
+}
+
+private extension ScriptValue {
+    func intList() -> [Int] {
+        guard case .list(let items) = self else { return [] }
+        return items.compactMap { if case .int(let v) = $0 { return v } else { return nil } }
+    }
+}
