@@ -16,7 +16,7 @@ public struct DeepLift: BackwardMethod {
         chapters: ["2.5"],
         options: [MethodOption("baseline", .reference, default: .string("zeros"),
                                doc: "the reference x⁰: \"zeros\" (black), a number (a constant image), \"mean\" (of the images), or an image")],
-        display: .signed, outputs: [.logit, .reluLogit, .allLogits],
+        display: .relevanceSigned, outputs: [.logit, .reluLogit, .allLogits],
         example: "let e = deepLift(net, xs)\ne.sums\ne.outputs", page: "deeplift.md",
         figure: "deepLift(net, xs, target: \"label\")")
 

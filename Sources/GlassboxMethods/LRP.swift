@@ -23,7 +23,7 @@ public struct LRP: BackwardMethod {
                          doc: "rules per layer name, kind or \"input\" on top of the composite, e.g. [\"conv1\": \"flat\"]"),
             .epsilon, .gamma, .alpha, .low, .high,
         ],
-        display: .signed,
+        display: .relevanceSigned,
         example: "lrp(net, xs)\nlrp(net, xs, composite: \"EpsilonGammaBox\", gamma: 0.5)\nlrp(net, xs, rules: [\"dense\": \"epsilon\", \"conv\": \"zPlus\", \"input\": \"zB\"])",
         page: "lrp.md", figure: "lrp(net, xs, target: \"label\")")
 

@@ -11,7 +11,7 @@ public struct LRPAlphaBeta: BackwardMethod {
         summary: "LRP-αβ (chapter 2.3): positive contributions weighted α, negative ones β = α − 1, in dense and conv layers.",
         details: "Chapter 2.3 starts from the softmax probability: lrpAlphaBeta(net, xs, output: \"probability\", alpha: 2). "
             + "Biases absorb relevance (the receipt shows Σ R against f(x)). Shown as the reference does: bwr, symmetric range.",
-        chapters: ["2.3"], options: [.alpha], display: .signed,
+        chapters: ["2.3"], options: [.alpha], display: .relevanceSigned,
         example: "lrpAlphaBeta(net, xs, output: \"probability\")\nlrpAlphaBeta(net, xs, output: \"probability\", alpha: 2)",
         page: "lrp-alpha-beta.md", figure: "lrpAlphaBeta(net, xs, target: \"label\")")
 

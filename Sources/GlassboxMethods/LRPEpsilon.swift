@@ -11,7 +11,7 @@ public struct LRPEpsilon: BackwardMethod {
         summary: "LRP-ε: R_i = Σ_j a_i w_ij / (z_j + ε·sign(z_j)) · R_j in every dense and conv layer.",
         details: "Max pooling gives a window's relevance to its first maximal cell, activations pass it through. With ε → 0 "
             + "and no biases relevance is conserved; the receipt shows Σ R against f(x).",
-        options: [.epsilon], display: .signed,
+        options: [.epsilon], display: .relevanceSigned,
         example: "lrpEpsilon(net, xs, epsilon: 0.01)", page: "lrp-epsilon.md",
         figure: "lrpEpsilon(net, xs, target: \"label\")")
 

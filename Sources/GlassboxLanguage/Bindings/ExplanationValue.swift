@@ -22,7 +22,13 @@ public struct ExplanationStyle: Sendable {
     /// The style a method declares (`MapDisplay`, the method layer's choice).
     public init(_ display: MapDisplay) {
         self.init(colormap: (try? Colormap(named: display.colors.rawValue)) ?? .gray, overInput: display.overInput,
-                  alpha: display.alpha, range: display.symmetric ? .symmetricIfMixed : nil)
+                  alpha: display.alpha, range: {
+            switch display.limits {
+            case .automatic: return nil
+            case .symmetricIfMixed: return .symmetricIfMixed
+            case .symmetric: return .symmetric
+            }
+        }())
     }
 
     /// Signed maps: bwr, symmetric when mixed (the reference's pixel_range).

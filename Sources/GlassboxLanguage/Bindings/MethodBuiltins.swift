@@ -208,7 +208,7 @@ enum MethodBuiltins {
             BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the \"noise\" start"),
         ],
         returns: "ImageBatch",
-        summary: "Activation maximisation: one prototype image per class, optimised on the pixels of the frozen model (chapters 1.1, 3.2).",
+        summary: ClassPrototype.declaration.summary,
         details: "The result is an ImageBatch labelled with the classes, shown as gray digits with colorbars. While it runs, "
             + "one line \"step s cost c\" is printed every reportEvery steps (as the reference does, besides the progress bar), "
             + "then a summary with the first and the final cost.",

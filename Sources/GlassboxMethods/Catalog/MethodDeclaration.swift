@@ -15,27 +15,37 @@ public struct MapDisplay: Sendable, Equatable {
         case viridis
     }
 
+    /// How the colour limits are chosen.
+    public enum Limits: Sendable, Equatable {
+        /// The map's [min, max].
+        case automatic
+        /// Symmetric around 0 when the map has both signs (the reference's `pixel_range`), else [min, max].
+        case symmetricIfMixed
+        /// Always (−M, M), M the largest |value|: 0 is white in bwr whatever the signs (chapter 2.3's α1β0).
+        case symmetric
+    }
+
     public var colors: Colors
     /// Draw the map over the (gray) input at `alpha`, or alone.
     public var overInput: Bool
     public var alpha: Double
-    /// Colour limits symmetric around 0 when the map has both signs (the reference's
-    /// `pixel_range`); otherwise the map's [min, max].
-    public var symmetric: Bool
+    public var limits: Limits
 
-    public init(_ colors: Colors, overInput: Bool = false, alpha: Double = 0.5, symmetric: Bool = false) {
+    public init(_ colors: Colors, overInput: Bool = false, alpha: Double = 0.5, limits: Limits = .automatic) {
         self.colors = colors
         self.overInput = overInput
         self.alpha = alpha
-        self.symmetric = symmetric
+        self.limits = limits
     }
 
     /// Signed maps alone: bwr, symmetric when mixed.
-    public static let signed = MapDisplay(.bwr, symmetric: true)
+    public static let signed = MapDisplay(.bwr, limits: .symmetricIfMixed)
     /// Signed maps over the digit (gradient × input, chapter 2.2).
-    public static let signedOverInput = MapDisplay(.bwr, overInput: true, symmetric: true)
+    public static let signedOverInput = MapDisplay(.bwr, overInput: true, limits: .symmetricIfMixed)
     /// Squared maps over the digit (sensitivity, chapter 2.1).
     public static let squaredOverInput = MapDisplay(.hot, overInput: true)
+    /// Relevance that may have both signs, alone: bwr with 0 always white (LRP, DeepLIFT).
+    public static let relevanceSigned = MapDisplay(.bwr, limits: .symmetric)
     /// Gray maps alone (saliency 3.2, deconvnet 3.1, guided backprop 3.3, integrated gradients 3.4).
     public static let gray = MapDisplay(.gray)
     /// Non-negative relevance alone, white for 0 (deep Taylor, chapter 2.4).
