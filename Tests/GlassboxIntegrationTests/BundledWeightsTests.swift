@@ -12,9 +12,13 @@ final class BundledWeightsTests: XCTestCase {
     /// train the same architecture separately).
     static let referenceAccuracy: [String: Double] = [
         "mlp-a": 0.9800, "cnn-do": 0.9892, "mlp-nb": 0.9799, "mlp-b": 0.9793, "cnn-max-nb": 0.9917,
-        "cnn-max-b": 0.9801, "cnn-avg-nb": 0.9926, "cnn-stride": 0.9911, "cnn-stride-c": 0.9835,
+        "cnn-max-b": 0.9801, "cnn-avg-nb": 0.9935, "cnn-avg-nb-2": 0.9926, "cnn-stride": 0.9911, "cnn-stride-c": 0.9835,
         "allconv": 0.9865,
     ]
+
+    /// Bundled models that are not MNIST classifiers: checked for their architecture only here
+    /// (the generator's own test trains and checks it).
+    static let notClassifiers: Set<String> = ["gan-g", "gan-d"]
 
     private static var checkout: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -42,6 +46,7 @@ final class BundledWeightsTests: XCTestCase {
             // The package resource is the same file.
             let served = try store.load(name)
             XCTAssertEqual(served.model.parameters.map(\.value), loaded.model.parameters.map(\.value), "\(name): resource differs")
+            if Self.notClassifiers.contains(name) { continue }
             guard let reference = Self.referenceAccuracy[name] else {
                 XCTFail("no reference accuracy recorded for bundled model \(name)")
                 continue
