@@ -50,7 +50,11 @@ extension LanguageSession {
             }
         }
         for name in variableNames where matches(name) {
-            items.append(CompletionItem(text: name, kind: "variable", signature: value(of: name)?.typeName ?? ""))
+            if case .function(let f)? = value(of: name) {
+                items.append(CompletionItem(text: name, kind: "function", signature: f.signature))
+            } else {
+                items.append(CompletionItem(text: name, kind: "variable", signature: value(of: name)?.typeName ?? ""))
+            }
         }
         for builtin in registry.all where matches(builtin.name) && !variableNames.contains(builtin.name) {
             items.append(CompletionItem(text: builtin.name, kind: "function", signature: builtin.signature))

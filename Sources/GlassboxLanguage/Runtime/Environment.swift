@@ -11,6 +11,23 @@ struct Environment {
     /// loop does not allocate a dictionary per iteration.
     private var scopes: [[String: Binding]] = []
     private var depth = 0
+    /// The first scope a function call sees: its own scopes and the globals, not its caller's.
+    private var base = 0
+
+    /// Starts a function call's scopes (its parameters go in the first); returns what
+    /// `leaveFunction` restores.
+    mutating func enterFunction() -> Int {
+        let saved = base
+        base = depth
+        pushScope()
+        return saved
+    }
+
+    /// Ends a function call's scopes.
+    mutating func leaveFunction(_ saved: Int) {
+        while depth > base { popScope() }
+        base = saved
+    }
 
     mutating func pushScope() {
         if depth == scopes.count { scopes.append([:]) }
@@ -27,11 +44,12 @@ struct Environment {
     mutating func resetScopes() {
         scopes.removeAll()
         depth = 0
+        base = 0
     }
 
     func lookup(_ name: String) -> Binding? {
         var i = depth - 1
-        while i >= 0 {
+        while i >= base {
             if let binding = scopes[i][name] { return binding }
             i -= 1
         }
@@ -46,7 +64,7 @@ struct Environment {
     /// Updates an existing variable; returns false when there is none.
     mutating func assign(_ name: String, _ value: ScriptValue) -> Bool {
         var i = depth - 1
-        while i >= 0 {
+        while i >= base {
             if scopes[i][name] != nil {
                 scopes[i][name]!.value = value
                 return true
@@ -63,7 +81,7 @@ struct Environment {
     /// Every visible name.
     var visibleNames: [String] {
         var names = Set(globals.keys)
-        for scope in scopes.prefix(depth) { names.formUnion(scope.keys) }
+        for scope in scopes[base..<depth] { names.formUnion(scope.keys) }
         return names.sorted()
     }
 }

@@ -11,7 +11,14 @@ final class Interpreter {
         self.session = session
     }
 
-    enum Flow { case normal, breakLoop, continueLoop }
+    enum Flow: Equatable { case normal, breakLoop, continueLoop, returned(ScriptValue) }
+
+    /// The source of the cell being run (user functions keep the source they were declared in).
+    var source = ""
+    /// How many user-defined function calls are running.
+    private var callDepth = 0
+    /// The deepest chain of user-defined function calls (recursion included) a cell may make.
+    static let maximumCallDepth = 100
 
     private func checkCancellation(_ range: SourceRange) throws {
         if session.cancellation.isCancelled {
@@ -25,6 +32,7 @@ final class Interpreter {
     func run(_ statements: [Statement]) throws -> ScriptValue? {
         environment.resetScopes()
         loopDepth = 0
+        callDepth = 0
         var result: ScriptValue? = nil
         for (i, statement) in statements.enumerated() {
             do {
@@ -74,15 +82,21 @@ final class Interpreter {
             defer { loopDepth -= 1 }
             while try evaluate(condition).truth("the condition of 'while'", at: condition.range) {
                 try checkCancellation(condition.range)
-                if try executeBlock(body) == .breakLoop { break }
+                let flow = try executeBlock(body)
+                if flow == .breakLoop { break }
+                if case .returned = flow { return flow }
             }
         case .for(let variable, let sequenceExpression, let body, _):
             let sequence = try evaluate(sequenceExpression)
             loopDepth += 1
             defer { loopDepth -= 1 }
+            // A `return` inside the loop ends it and is handed up.
+            var returned: Flow?
             func iteration(_ item: ScriptValue) throws -> Bool {
                 try checkCancellation(sequenceExpression.range)
-                return try executeBlock(body, binding: (variable, item)) != .breakLoop
+                let flow = try executeBlock(body, binding: (variable, item))
+                if case .returned = flow { returned = flow }
+                return flow != .breakLoop && returned == nil
             }
             switch sequence {
             case .range(let r):
@@ -115,12 +129,18 @@ final class Interpreter {
             default:
                 throw ScriptError(.type, "cannot loop over a \(sequence.typeName); loop over a List, Range, String or Tensor", at: sequenceExpression.range)
             }
+            if let returned { return returned }
         case .break(let range):
             guard loopDepth > 0 else { throw ScriptError(.syntax, "'break' is only allowed inside a loop", at: range) }
             return .breakLoop
         case .continue(let range):
             guard loopDepth > 0 else { throw ScriptError(.syntax, "'continue' is only allowed inside a loop", at: range) }
             return .continueLoop
+        case .return(let value, _):
+            return .returned(try value.map(evaluate) ?? .nil)
+        case .function(let declaration):
+            let function = try UserFunction.builtin(for: declaration, source: source, defaults: { try self.evaluate($0) })
+            environment.declare(declaration.name, .init(value: .function(function), mutable: false, declared: declaration.nameRange))
         }
         return .normal
     }
@@ -292,6 +312,60 @@ final class Interpreter {
                 arguments.append((argument.label, value, argumentRange))
             }
             return try call(function, arguments, at: range)
+        }
+    }
+
+    /// Runs a user-defined function's body with `arguments` bound to its parameters, in scopes of
+    /// its own (it sees the globals, not its caller's locals). An error inside gets a call frame
+    /// naming the function and where in its cell it happened.
+    func callUser(_ declaration: FunctionDeclaration, source functionSource: String, arguments: BoundArguments) throws -> ScriptValue {
+        guard callDepth < Interpreter.maximumCallDepth else {
+            throw ScriptError(.runtime, "\(declaration.name): more than \(Interpreter.maximumCallDepth) function calls deep; is the recursion missing a base case?")
+        }
+        callDepth += 1
+        let savedLoops = loopDepth
+        let savedBase = environment.enterFunction()
+        defer {
+            environment.leaveFunction(savedBase)
+            loopDepth = savedLoops
+            callDepth -= 1
+        }
+        loopDepth = 0
+        do {
+            for parameter in declaration.parameters {
+                var value = arguments.value(parameter.name)
+                // As in Swift, an Int given for a Double parameter becomes a Double.
+                if parameter.type == "Double", case .int(let i) = value { value = .double(Double(i)) }
+                try UserFunction.check(value, against: parameter.type, what: "argument '\(parameter.label ?? parameter.name)'",
+                                       function: declaration.name, at: arguments.ranges[parameter.name])
+                environment.declare(parameter.name, .init(value: value, mutable: false, declared: parameter.range))
+            }
+            var result: ScriptValue = .nil
+            var returned = false
+            for statement in declaration.body {
+                try checkCancellation(statement.range)
+                do {
+                    if case .returned(let value) = try execute(statement) {
+                        result = value
+                        returned = true
+                        break
+                    }
+                } catch let error as ScriptError {
+                    throw error.located(statement.range)
+                }
+            }
+            if let type = declaration.returnType, type != "Nil" {
+                guard returned else {
+                    throw ScriptError(.type, "\(declaration.name) ended without 'return'; it promises a \(type)", at: declaration.nameRange)
+                }
+                try UserFunction.check(result, against: type, what: "the result", function: declaration.name, at: declaration.nameRange)
+            }
+            return result
+        } catch var error as ScriptError where error.kind != .interrupted {
+            // The error's place is in the function's own cell; the caller locates it at the call.
+            error.frames.append(CallFrame(function: declaration.name, source: functionSource, range: error.range))
+            error.range = nil
+            throw error
         }
     }
 

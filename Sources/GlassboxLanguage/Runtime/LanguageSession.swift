@@ -36,6 +36,7 @@ public final class LanguageSession: @unchecked Sendable {
     public func execute(_ code: String, host: any LanguageHost) -> CellOutcome {
         cancellation.reset()
         interpreter.host = host
+        interpreter.source = code
         do {
             let statements = try Parser.parse(code)
             let result = try interpreter.run(statements)
@@ -53,6 +54,11 @@ public final class LanguageSession: @unchecked Sendable {
             interpreter.environment.resetScopes()
             return .failure(ScriptError(.runtime, "\(error)"))
         }
+    }
+
+    /// Runs a user-defined function (the body of its `Builtin`).
+    func callUser(_ declaration: FunctionDeclaration, source: String, arguments: BoundArguments) throws -> ScriptValue {
+        try interpreter.callUser(declaration, source: source, arguments: arguments)
     }
 
     /// Asks the running cell to stop; safe from any thread.

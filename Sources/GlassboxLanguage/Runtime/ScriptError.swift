@@ -10,6 +10,8 @@ public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
         case arithmetic = "ArithmeticError"
         case runtime = "RuntimeError"
         case interrupted = "Interrupted"
+        /// A failed `assert` or `check` (an autograder marks the cell wrong).
+        case assertion = "AssertionError"
     }
 
     public var kind: Kind
@@ -20,6 +22,9 @@ public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
     public var suggestions: [String]
     /// True for syntax errors at the end of the text, which more lines could fix.
     public var atEndOfInput: Bool
+    /// The user-defined functions the error passed through, innermost first: where in each
+    /// function's own cell it happened (the error's `range` is then the outermost call).
+    public var frames: [CallFrame] = []
 
     public init(_ kind: Kind, _ message: String, at range: SourceRange? = nil,
                 suggestions: [String] = [], atEndOfInput: Bool = false) {
@@ -49,5 +54,21 @@ public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
         let quoted = suggestions.map { "'\($0)'" }
         if quoted.count == 1 { return "did you mean \(quoted[0])?" }
         return "did you mean \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last!)?"
+    }
+}
+
+/// One user-defined function an error passed through.
+public struct CallFrame: Sendable, Equatable {
+    /// The function's name.
+    public var function: String
+    /// The source of the cell that declared it.
+    public var source: String
+    /// Where in that source the error (or the next call) happened.
+    public var range: SourceRange?
+
+    public init(function: String, source: String, range: SourceRange?) {
+        self.function = function
+        self.source = source
+        self.range = range
     }
 }

@@ -18,7 +18,22 @@ public struct TracebackRenderer: Sendable {
         var lines: [String] = []
         let header = paint(error.kind.rawValue, "1;31") + ": " + error.message
         lines.append(header)
-        if let range = error.range {
+        lines += location(error.range, in: source)
+        // The call chain through user-defined functions, outermost first.
+        for frame in error.frames.reversed() {
+            lines.append(paint("in ", "36") + paint(frame.function, "1") + ":")
+            lines += location(frame.range, in: frame.source)
+        }
+        if let suggestion = error.suggestionLine {
+            lines.append(paint("help: ", "1;32") + suggestion)
+        }
+        return lines
+    }
+
+    /// The line of `source` at `range` with a caret under it (nothing without a range).
+    private func location(_ range: SourceRange?, in source: String) -> [String] {
+        var lines: [String] = []
+        if let range {
             let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let lineIndex = range.start.line - 1
             if lineIndex >= 0 && lineIndex < sourceLines.count {
@@ -48,9 +63,6 @@ public struct TracebackRenderer: Sendable {
                 let marker = "^" + String(repeating: "~", count: width - 1)
                 lines.append(paint("\(gutter) | ", "36") + String(repeating: " ", count: caretColumn - 1) + paint(marker, "1;31"))
             }
-        }
-        if let suggestion = error.suggestionLine {
-            lines.append(paint("help: ", "1;32") + suggestion)
         }
         return lines
     }

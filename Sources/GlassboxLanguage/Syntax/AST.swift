@@ -67,14 +67,45 @@ public indirect enum Statement: Sendable, Equatable {
     case `while`(condition: Expression, body: [Statement], SourceRange)
     case `break`(SourceRange)
     case `continue`(SourceRange)
+    /// `func name(label param: Type = default, …) -> Type { … }`.
+    case function(FunctionDeclaration)
+    /// `return` or `return value` (only inside a function).
+    case `return`(Expression?, SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .binding(_, _, _, let r), .assignment(_, _, _, let r), .if(_, _, _, let r),
-             .for(_, _, _, let r), .while(_, _, let r), .break(let r), .continue(let r):
+             .for(_, _, _, let r), .while(_, _, let r), .break(let r), .continue(let r), .return(_, let r):
             return r
+        case .function(let f):
+            return f.range
         case .expression(let e, _):
             return e.range
         }
     }
+}
+
+/// A user-defined function: its signature, body and the `///` lines above it (its help).
+public struct FunctionDeclaration: Sendable, Equatable {
+    public var name: String
+    public var nameRange: SourceRange
+    public var parameters: [FunctionParameter]
+    /// The declared result type, if any (checked on return).
+    public var returnType: String?
+    public var body: [Statement]
+    /// The text of the `///` comment lines just above `func`, without the slashes.
+    public var documentation: String
+    /// From `func` to the closing brace.
+    public var range: SourceRange
+}
+
+/// One parameter: `label name: Type = default`; `_ name: Type` is positional, `name: Type` is
+/// labelled `name`.
+public struct FunctionParameter: Sendable, Equatable {
+    /// The argument label callers write, or nil for `_`.
+    public var label: String?
+    public var name: String
+    public var type: String?
+    public var defaultValue: Expression?
+    public var range: SourceRange
 }

@@ -22,6 +22,12 @@ public enum ASTDump {
             return "(while \(dump(condition)) \(block(body)))"
         case .break: return "(break)"
         case .continue: return "(continue)"
+        case .return(let value, _): return "(return\(value.map { " " + dump($0) } ?? ""))"
+        case .function(let f):
+            let parameters = f.parameters.map { p in
+                "\(p.label ?? "_") \(p.name)\(p.type.map { ": " + $0 } ?? "")\(p.defaultValue.map { " = " + dump($0) } ?? "")"
+            }.joined(separator: ", ")
+            return "(func \(f.name) (\(parameters))\(f.returnType.map { " -> " + $0 } ?? "") \(block(f.body)))"
         }
     }
 

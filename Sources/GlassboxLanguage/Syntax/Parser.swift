@@ -12,6 +12,10 @@ public struct Parser {
     /// (each makes the tree one level deeper, and evaluation recurses once per level).
     public static let maximumTreeDepth = 512
     private var treeDepth = 0
+    /// The cell's lines, for the `///` comments above a `func`.
+    private var sourceLines: [Substring] = []
+    /// How many function bodies enclose the parser's position (`return` needs one).
+    private var functionDepth = 0
 
     private mutating func deepen(_ token: Token, by amount: Int = 1) throws {
         treeDepth += amount
@@ -39,6 +43,7 @@ public struct Parser {
     /// Parses a whole cell.
     public static func parse(_ source: String) throws -> [Statement] {
         var parser = Parser(tokens: try Lexer.tokenize(source))
+        parser.sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false)
         return try parser.parseProgram()
     }
 
@@ -173,6 +178,16 @@ public struct Parser {
         case .keyword(.continue):
             advance()
             return .continue(start.range)
+        case .keyword(.func):
+            return .function(try parseFunction())
+        case .keyword(.return):
+            guard functionDepth > 0 else { throw error("'return' is only allowed inside a function") }
+            advance()
+            if current.kind == .newline || current.kind == .endOfInput || current.isSymbol("}") || current.isSymbol(";") {
+                return .return(nil, start.range)
+            }
+            let value = try parseExpression()
+            return .return(value, SourceRange(start.range.start, value.range.end))
         default:
             let expression = try parseExpression()
             for op in ["=", "+=", "-=", "*=", "/="] where current.isSymbol(op) {
@@ -189,6 +204,98 @@ public struct Parser {
             }
             return .expression(expression, silenced: false)
         }
+    }
+
+    /// `func name(label param: Type = default, …) -> Type { body }` at the top level of a cell.
+    private mutating func parseFunction() throws -> FunctionDeclaration {
+        let start = advance()  // 'func'
+        guard depth == 0, functionDepth == 0 else {
+            throw error("functions are declared at the top level of a cell, not inside a block or another function", at: start)
+        }
+        guard case .identifier(let name) = current.kind else { throw expectedError("a function name after 'func'") }
+        let nameToken = advance()
+        let open = try expect("(", "'(' and the parameters after 'func \(name)'")
+        var parameters: [FunctionParameter] = []
+        while !current.isSymbol(")") {
+            if current.kind == .endOfInput {
+                throw ScriptError(.syntax, "expected ')' to close the parameters of '\(name)', found end of input", at: open.range, atEndOfInput: true)
+            }
+            let first = current
+            var label: String?
+            var parameterName: String
+            if case .identifier("_") = current.kind {
+                advance()
+                guard case .identifier(let n) = current.kind else { throw expectedError("a parameter name after '_'") }
+                label = nil
+                parameterName = n
+                advance()
+            } else if case .identifier(let n) = current.kind {
+                advance()
+                if case .identifier(let inner) = current.kind {
+                    label = n
+                    parameterName = inner
+                    advance()
+                } else {
+                    label = n
+                    parameterName = n
+                }
+            } else {
+                throw expectedError("a parameter name")
+            }
+            if parameters.contains(where: { $0.name == parameterName }) {
+                throw error("the parameter '\(parameterName)' appears twice in '\(name)'", at: first)
+            }
+            if let label, parameters.contains(where: { $0.label == label }) {
+                throw error("the argument label '\(label):' appears twice in '\(name)'", at: first)
+            }
+            var type: String?
+            if current.isSymbol(":") {
+                advance()
+                guard case .identifier(let t) = current.kind else { throw expectedError("a type name after ':'") }
+                type = t
+                advance()
+            }
+            var defaultValue: Expression?
+            if current.isSymbol("=") {
+                advance()
+                defaultValue = try parseExpression()
+            }
+            parameters.append(FunctionParameter(label: label, name: parameterName, type: type, defaultValue: defaultValue,
+                                                range: SourceRange(first.range.start, tokens[max(position - 1, 0)].range.end)))
+            if current.isSymbol(",") {
+                advance()
+            } else if !current.isSymbol(")") {
+                if current.kind == .endOfInput { continue }
+                throw expectedError("',' or ')' in the parameters of '\(name)'")
+            }
+        }
+        advance()  // ')'
+        var returnType: String?
+        if current.isSymbol("->") {
+            advance()
+            guard case .identifier(let t) = current.kind else { throw expectedError("a result type after '->'") }
+            returnType = t
+            advance()
+        }
+        functionDepth += 1
+        defer { functionDepth -= 1 }
+        let (body, end) = try parseBlock("func \(name)")
+        return FunctionDeclaration(name: name, nameRange: nameToken.range, parameters: parameters, returnType: returnType, body: body,
+                                   documentation: documentation(above: start.range.start.line),
+                                   range: SourceRange(start.range.start, end))
+    }
+
+    /// The `///` lines directly above line `line` (1-based), without their slashes.
+    private func documentation(above line: Int) -> String {
+        var collected: [String] = []
+        var index = line - 2
+        while index >= 0, index < sourceLines.count {
+            let text = sourceLines[index].drop { $0 == " " || $0 == "\t" }
+            guard text.hasPrefix("///") else { break }
+            collected.insert(String(text.dropFirst(3).drop { $0 == " " }), at: 0)
+            index -= 1
+        }
+        return collected.joined(separator: " ")
     }
 
     private mutating func parseIf() throws -> Statement {

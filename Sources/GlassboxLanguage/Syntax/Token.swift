@@ -47,5 +47,5 @@ public enum StringPart: Sendable, Equatable {
 
 /// Reserved words.
 public enum Keyword: String, Sendable, CaseIterable {
-    case `let`, `var`, `if`, `else`, `for`, `in`, `while`, `break`, `continue`, `true`, `false`, `nil`
+    case `let`, `var`, `if`, `else`, `for`, `in`, `while`, `break`, `continue`, `true`, `false`, `nil`, `func`, `return`
 }
