@@ -77,6 +77,8 @@ public struct ModelValue: ScriptObject {
         }
     }
 
+    public var methods: [Builtin] { [layerMethod] }
+
     /// The training history of this session.
     public var history: TrainingHistory {
         TrainingHistory(modelName: name, epochs: handle.epochs, interruptedEpoch: handle.interrupted)

@@ -30,12 +30,27 @@ enum MathBuiltins {
     private static func extremum(_ name: String, _ better: @escaping @Sendable (Double, Double) -> Bool) -> Builtin {
         Builtin(
             name: name,
-            parameters: [BuiltinParameter(nil, name: "values", type: "Number", variadic: true,
-                                          doc: "two or more numbers, or one List of numbers")],
+            parameters: [BuiltinParameter(nil, name: "values", type: "Number or Tensor", variadic: true,
+                                          doc: "two or more numbers, or one List of numbers; or a Tensor and a number or Tensor (element-wise)")],
             returns: "Number",
-            summary: "The \(name == "min" ? "smallest" : "largest") of the numbers; Ints stay Ints.",
-            example: "\(name)(3, 1, 2)\n\(name)([4.5, 2.0])"
+            summary: "The \(name == "min" ? "smallest" : "largest") of the numbers; Ints stay Ints. With a Tensor, element-wise: \(name)(w, 0) is \(name == "min" ? "W⁻" : "W⁺").",
+            example: "\(name)(3, 1, 2)\n\(name)([4.5, 2.0])\n\(name)(w, 0)"
         ) { args, _ in
+            if args.variadic.contains(where: { if case .tensor = $0 { return true } else { return false } }) {
+                guard args.variadic.count == 2 else {
+                    throw ScriptError(.value, "\(name): with a Tensor, give two values (a Tensor and a number or a Tensor), got \(args.variadic.count)")
+                }
+                func tensor(_ v: ScriptValue) throws -> Tensor {
+                    if case .tensor(let t) = v { return t }
+                    guard let x = v.numberValue else { throw ScriptError(.type, "\(name): needs a number or a Tensor, got \(v.typeName)") }
+                    return Tensor(scalar: Float(x))
+                }
+                let a = try tensor(args.variadic[0]), b = try tensor(args.variadic[1])
+                guard let result = Operators.broadcast(a, b, { x, y in better(Double(x), Double(y)) ? x : y }) else {
+                    throw ScriptError(.value, "\(name): the shapes \(a.shape) and \(b.shape) do not broadcast")
+                }
+                return .tensor(result)
+            }
             var values = args.variadic
             if values.count == 1, case .list(let items) = values[0] { values = items }
             guard !values.isEmpty else {
@@ -64,7 +79,32 @@ enum MathBuiltins {
     }
 
     private static func aggregateParameters() -> [BuiltinParameter] {
-        [BuiltinParameter(nil, name: "values", type: "Number", variadic: true, doc: "numbers, one List of numbers, or one Tensor")]
+        [BuiltinParameter(nil, name: "values", type: "Number", variadic: true, doc: "numbers, one List of numbers, or one Tensor"),
+         BuiltinParameter("axis", type: "Int", default: .nil, doc: "with a Tensor: reduce along this axis only (a Tensor one rank lower)"),
+         BuiltinParameter("keepDims", type: "Bool", default: .bool(false), doc: "with axis: keep the axis with size 1 (so it broadcasts back)")]
+    }
+
+    /// `sum`/`mean` of a Tensor along `axis:`, or nil when no axis is given.
+    private static func alongAxis(_ name: String, _ args: BoundArguments, mean: Bool) throws -> ScriptValue? {
+        guard !args.isNil("axis") else { return nil }
+        guard args.variadic.count == 1, case .tensor(let t) = args.variadic[0] else {
+            throw args.error(.type, "axis", "needs one Tensor to reduce")
+        }
+        var axis = try args.int("axis")
+        if axis < 0 { axis += t.rank }
+        guard axis >= 0, axis < t.rank else { throw args.error(.value, "axis", "must be in 0..<\(t.rank) for a Tensor of shape \(t.shape)") }
+        let outer = t.shape[..<axis].reduce(1, *), size = t.shape[axis], inner = t.shape[(axis + 1)...].reduce(1, *)
+        var out = [Float](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var total = 0.0
+                for k in 0..<size { total += Double(t.scalars[(o * size + k) * inner + i]) }
+                out[o * inner + i] = Float(mean ? total / Double(Swift.max(size, 1)) : total)
+            }
+        }
+        var shape = t.shape
+        if try args.bool("keepDims") { shape[axis] = 1 } else { shape.remove(at: axis) }
+        return .tensor(Tensor(shape: shape, scalars: out))
     }
 
     static let sum = Builtin(
@@ -72,8 +112,9 @@ enum MathBuiltins {
         parameters: aggregateParameters(),
         returns: "Number",
         summary: "The sum of the numbers (of a List, or of a Tensor's elements); Ints give an Int, 0 for none.",
-        example: "sum([1, 2, 3])        // 6\nsum(similarity(e1, e2))"
+        example: "sum([1, 2, 3])        // 6\nsum(similarity(e1, e2))\nsum(e.values, axis: 0)"
     ) { args, _ in
+        if let reduced = try alongAxis("sum", args, mean: false) { return reduced }
         let values = try numbers("sum", args)
         if values.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
             var total = 0
@@ -92,8 +133,9 @@ enum MathBuiltins {
         parameters: aggregateParameters(),
         returns: "Double",
         summary: "The arithmetic mean of the numbers (of a List, or of a Tensor's elements).",
-        example: "mean([1, 2, 3, 4])    // 2.5\nmean(similarity(e1, e2))"
+        example: "mean([1, 2, 3, 4])    // 2.5\nmean(similarity(e1, e2))\nmean(xs.values, axis: 0)"
     ) { args, _ in
+        if let reduced = try alongAxis("mean", args, mean: true) { return reduced }
         let values = try numbers("mean", args)
         guard !values.isEmpty else { throw ScriptError(.value, "mean: needs at least one number") }
         return .double(values.reduce(0.0) { $0 + $1.numberValue! } / Double(values.count))

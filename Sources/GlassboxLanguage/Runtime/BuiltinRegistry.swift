@@ -21,6 +21,6 @@ public struct BuiltinRegistry: Sendable {
 
     /// The core builtins of the language (printing, help, maths, display).
     public static var standard: BuiltinRegistry {
-        BuiltinRegistry(CoreBuiltins.all + MathBuiltins.all + DisplayBuiltins.all)
+        BuiltinRegistry(CoreBuiltins.all + MathBuiltins.all + TensorBuiltins.all + DisplayBuiltins.all)
     }
 }

@@ -37,10 +37,11 @@ enum Operators {
             return .list(a + b)
         case (.tensor(let a), .tensor(let b)):
             if let f = tensorFunction(op) {
-                guard a.shape == b.shape else {
-                    throw ScriptError(.value, "'\(op)' needs tensors of the same shape, got \(a.shape) and \(b.shape)", at: range)
+                if a.shape == b.shape { return .tensor(zip(a, b, f)) }
+                guard let result = broadcast(a, b, f) else {
+                    throw ScriptError(.value, "'\(op)' needs tensors of the same shape, or shapes that broadcast (a row [M] or a column [N, 1] against [N, M]), got \(a.shape) and \(b.shape)", at: range)
                 }
-                return .tensor(zip(a, b, f))
+                return .tensor(result)
             }
         case (.tensor(let a), _) where r.numberValue != nil:
             if let f = tensorFunction(op) {
@@ -151,6 +152,60 @@ enum Operators {
             }
         }
         return Tensor(shape: t.shape, scalars: out)
+    }
+
+    /// The shape two shapes broadcast to (NumPy's rule: aligned at the right, each pair of sizes
+    /// equal or one of them 1), or nil.
+    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let rank = Swift.max(a.count, b.count)
+        let pa = [Int](repeating: 1, count: rank - a.count) + a, pb = [Int](repeating: 1, count: rank - b.count) + b
+        var shape: [Int] = []
+        for (x, y) in Swift.zip(pa, pb) {
+            guard x == y || x == 1 || y == 1 else { return nil }
+            shape.append(x == 1 ? y : x)
+        }
+        return shape
+    }
+
+    /// `f` element-wise over `a` and `b` broadcast to a common shape, or nil when they do not broadcast.
+    static func broadcast(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor? {
+        guard let shape = broadcastShape(a.shape, b.shape) else { return nil }
+        let rank = shape.count
+        func strides(_ s: [Int]) -> [Int] {
+            let padded = [Int](repeating: 1, count: rank - s.count) + s
+            var result = [Int](repeating: 0, count: rank)
+            var step = 1
+            for d in stride(from: rank - 1, through: 0, by: -1) {
+                result[d] = padded[d] == 1 ? 0 : step
+                step *= padded[d]
+            }
+            return result
+        }
+        let sa = strides(a.shape), sb = strides(b.shape)
+        let count = shape.reduce(1, *)
+        var out = [Float](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: rank)
+        var ia = 0, ib = 0
+        a.scalars.withUnsafeBufferPointer { x in
+            b.scalars.withUnsafeBufferPointer { y in
+                for i in 0..<count {
+                    out[i] = f(x[ia], y[ib])
+                    // Advance the multi-index, updating both offsets.
+                    var d = rank - 1
+                    while d >= 0 {
+                        index[d] += 1
+                        ia += sa[d]
+                        ib += sb[d]
+                        if index[d] < shape[d] { break }
+                        ia -= sa[d] * shape[d]
+                        ib -= sb[d] * shape[d]
+                        index[d] = 0
+                        d -= 1
+                    }
+                }
+            }
+        }
+        return Tensor(shape: shape, scalars: out)
     }
 
     static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
