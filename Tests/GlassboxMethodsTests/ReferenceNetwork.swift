@@ -248,4 +248,63 @@ struct ReferenceNetwork {
         }
         return (0..<x.count).map { (x[$0] - x0[$0]) * m[$0] }
     }
+
+    /// DeepLIFT's RevealCancel, neuron by neuron: positive and negative parts forward, their
+    /// multipliers backward, C = M⁺Δx⁺ + M⁻Δx⁻ (dense, conv, average pooling and ReLU stages).
+    func revealCancel(_ x: [Double], reference x0: [Double], class c: Int) -> [Double] {
+        let base = forward(x0)
+        var p = zip(x, x0).map { max($0 - $1, 0) }, q = zip(x, x0).map { min($0 - $1, 0) }
+        var parts: [([Double], [Double])] = []
+        var slopes: [Int: ([Double], [Double])] = [:]
+        for (index, stage) in stages.enumerated() {
+            parts.append((p, q))
+            switch stage {
+            case let .linear(_, w, _, b):
+                let outputs = b.count
+                let np = (0..<outputs).map { j in (0..<p.count).reduce(0.0) { t, i in t + (w[i][j] > 0 ? w[i][j] * p[i] : w[i][j] * q[i]) } }
+                let nq = (0..<outputs).map { j in (0..<p.count).reduce(0.0) { t, i in t + (w[i][j] > 0 ? w[i][j] * q[i] : w[i][j] * p[i]) } }
+                (p, q) = (np, nq)
+            case let .pool(_, windows, _):
+                (p, q) = (windows.map { cells in cells.reduce(0.0) { $0 + p[$1] } / Double(cells.count) },
+                          windows.map { cells in cells.reduce(0.0) { $0 + q[$1] } / Double(cells.count) })
+            case .relu:
+                let z0 = base[index]
+                func f(_ v: Double) -> Double { max(v, 0) }
+                let up = (0..<z0.count).map { i in 0.5 * (f(z0[i] + p[i]) - f(z0[i])) + 0.5 * (f(z0[i] + p[i] + q[i]) - f(z0[i] + q[i])) }
+                let down = (0..<z0.count).map { i in 0.5 * (f(z0[i] + q[i]) - f(z0[i])) + 0.5 * (f(z0[i] + p[i] + q[i]) - f(z0[i] + p[i])) }
+                slopes[index] = ((0..<z0.count).map { p[$0] != 0 ? up[$0] / p[$0] : 0 }, (0..<z0.count).map { q[$0] != 0 ? down[$0] / q[$0] : 0 })
+                (p, q) = (up, down)
+            case .reshape:
+                break
+            }
+        }
+        var mp = [Double](repeating: 0, count: p.count)
+        mp[c] = 1
+        var mq = mp
+        for (index, stage) in stages.enumerated().reversed() {
+            let count = parts[index].0.count
+            switch stage {
+            case let .linear(_, w, _, _):
+                let np = (0..<count).map { i in (0..<mp.count).reduce(0.0) { t, j in t + (w[i][j] > 0 ? w[i][j] * mp[j] : w[i][j] * mq[j]) } }
+                let nq = (0..<count).map { i in (0..<mp.count).reduce(0.0) { t, j in t + (w[i][j] > 0 ? w[i][j] * mq[j] : w[i][j] * mp[j]) } }
+                (mp, mq) = (np, nq)
+            case let .pool(_, windows, _):
+                var np = [Double](repeating: 0, count: count), nq = np
+                for (j, cells) in windows.enumerated() {
+                    for i in cells {
+                        np[i] += mp[j] / Double(cells.count)
+                        nq[i] += mq[j] / Double(cells.count)
+                    }
+                }
+                (mp, mq) = (np, nq)
+            case .relu:
+                let (sp, sq) = slopes[index]!
+                (mp, mq) = ((0..<count).map { mp[$0] * sp[$0] }, (0..<count).map { mq[$0] * sq[$0] })
+            case .reshape:
+                break
+            }
+        }
+        let (p0, q0) = parts[0]
+        return (0..<x.count).map { mp[$0] * p0[$0] + mq[$0] * q0[$0] }
+    }
 }

@@ -136,6 +136,29 @@ final class RelevanceReferenceTests: XCTestCase {
         }, "DeepLIFT")
     }
 
+    func testRevealCancelAgainstTheReferenceAndSummationToDelta() throws {
+        for (name, network) in try Self.networks() where !network.layers.contains(where: { $0.kind == .maxpool }) {
+            let x = Self.inputs(for: network)
+            let e = try DeepLiftRevealCancel(try ExplainedModel(network), baseline: .constant(0.3)).attribute(x)
+            let slow = ReferenceNetwork(network)
+            let per = x.count / x.shape[0]
+            for i in 0..<x.shape[0] {
+                let expected = slow.revealCancel(x.scalars[(i * per)..<((i + 1) * per)].map(Double.init),
+                                                 reference: [Double](repeating: 0.3, count: per), class: e.targets[i])
+                let got = e.attributions.scalars[(i * per)..<((i + 1) * per)].map(Double.init)
+                let scale = max(expected.map(abs).max() ?? 0, 1e-6)
+                XCTAssertLessThan(zip(got, expected).map { abs($0 - $1) }.max()!, 1e-4 * scale, "\(name), image \(i)")
+                XCTAssertEqual(e.sumPerImage[i], e.expectedSums[i], accuracy: 1e-5 * max(1, abs(e.expectedSums[i])), "\(name), image \(i)")
+            }
+            // It differs from Rescale (else it would add nothing).
+            let rescale = try DeepLift(try ExplainedModel(network), baseline: .constant(0.3)).attribute(x)
+            XCTAssertFalse(rescale.isClose(to: e, absolute: 1e-6, relative: 1e-4), name)
+        }
+        // Max pooling is refused clearly.
+        XCTAssertThrowsError(try DeepLiftRevealCancel(try ExplainedModel(try TestNetworks.conv(pooling: "max"))).attribute(
+            TestNetworks.randomInputs([1, 1, 6, 6], seed: 1))) { XCTAssertTrue("\($0)".contains("pool1"), "\($0)") }
+    }
+
     /// Summation to delta: exact (to float tolerance) on every network without max pooling.
     func testDeepLiftSumsToTheDelta() throws {
         for (name, network) in try Self.networks() where !network.layers.contains(where: { $0.kind == .maxpool }) {

@@ -6,7 +6,7 @@ public enum MethodCatalog {
         [
             SensitivityAnalysis.self, Saliency.self, GradientTimesInput.self, Deconvnet.self, GuidedBackprop.self,
             IntegratedGradients.self, SmoothGrad.self, NoiseTunnel.self,
-            LRP.self, LRPEpsilon.self, LRPAlphaBeta.self, DeepTaylor.self, DeepLift.self,
+            LRP.self, LRPEpsilon.self, LRPAlphaBeta.self, DeepTaylor.self, DeepLift.self, DeepLiftRevealCancel.self,
         ]
     }
 
