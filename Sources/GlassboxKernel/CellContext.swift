@@ -9,13 +9,14 @@ final class CellContext: ExecutionContext {
     private let publisher: IOPubPublisher
     private let stdin: ZMQSocket
     private let signer: MessageSigner
+    private let signatures: SignatureHistory
     private let headers: MessageHeaderFactory
     private let relay: InterruptRelay
     private let shutdown: ShutdownCoordinator
     private let streams: StreamCoalescer
 
     init(request: WireMessage, executionCount: Int, allowsStdin: Bool, publisher: IOPubPublisher,
-         stdin: ZMQSocket, signer: MessageSigner, headers: MessageHeaderFactory, relay: InterruptRelay,
+         stdin: ZMQSocket, signer: MessageSigner, signatures: SignatureHistory, headers: MessageHeaderFactory, relay: InterruptRelay,
          shutdown: ShutdownCoordinator) {
         self.request = request
         self.executionCount = executionCount
@@ -23,6 +24,7 @@ final class CellContext: ExecutionContext {
         self.publisher = publisher
         self.stdin = stdin
         self.signer = signer
+        self.signatures = signatures
         self.headers = headers
         self.relay = relay
         self.shutdown = shutdown
@@ -83,7 +85,7 @@ final class CellContext: ExecutionContext {
             }
             guard ready[0], let reply = try? stdin.receive(dontWait: true) else { continue }
             do {
-                let message = try WireMessage.decode(reply, signer: signer)
+                let message = try WireMessage.decode(reply, signer: signer, history: signatures)
                 guard message.msgType == "input_reply" else {
                     KernelLog.warning("stdin: ignoring \(message.msgType)")
                     continue
