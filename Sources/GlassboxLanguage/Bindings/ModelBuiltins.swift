@@ -31,8 +31,12 @@ enum ModelBuiltins {
         }
     }
 
-    /// A model value from a model file.
+    /// A model value from a model file. Directories, devices, FIFOs and empty files are refused by
+    /// name before anything is read (`SafetensorsFile.readBytes`).
     static func loadFile(_ path: String, function: String) throws -> ModelValue {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ScriptError(.value, "\(function): the path is empty; give the path of a .safetensors model file")
+        }
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ScriptError(.value, "\(function): no file at \(url.path)")

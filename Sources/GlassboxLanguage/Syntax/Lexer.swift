@@ -1,7 +1,11 @@
+import Foundation
+
 /// Turns source text into tokens. Positions are counted in Unicode scalars.
 ///
 /// Newlines inside `(…)` and `[…]` are dropped (an expression continues across them); newlines
-/// elsewhere separate statements.
+/// elsewhere separate statements. Identifiers are normalised to NFC, so `café` typed with a
+/// precomposed `é` and with `e` + U+0301 (combining acute accent) is the same name. Lexing is one
+/// pass over the source, linear in its length.
 public struct Lexer {
     private let scalars: [Unicode.Scalar]
     private var index = 0
@@ -11,6 +15,8 @@ public struct Lexer {
     private var interpolationDepth = 0
     /// The deepest nesting of string interpolations accepted.
     public static let maximumInterpolationNesting = 16
+    /// The longest identifier accepted, in Unicode scalars (a longer one is a `SyntaxError`).
+    public static let maximumIdentifierLength = 1000
 
     public init(_ source: String) {
         self.scalars = Array(source.unicodeScalars)
@@ -77,8 +83,34 @@ public struct Lexer {
         s == "_" || s.properties.isAlphabetic
     }
 
+    /// Letters, `_`, digits, and the combining marks that decomposed letters are written with.
     static func isIdentifierContinue(_ s: Unicode.Scalar) -> Bool {
-        isIdentifierStart(s) || ("0"..."9").contains(s)
+        if isIdentifierStart(s) || ("0"..."9").contains(s) { return true }
+        if s.isASCII { return false }
+        switch s.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+        default: return false
+        }
+    }
+
+    /// Reads an identifier or keyword starting at the current scalar.
+    private mutating func identifier(_ start: SourceLocation) throws -> Token {
+        var name = String.UnicodeScalarView()
+        var ascii = true
+        while let s = peek(), Lexer.isIdentifierContinue(s) {
+            let scalar = advance()
+            if name.count < Lexer.maximumIdentifierLength { name.append(scalar) }
+            ascii = ascii && scalar.isASCII
+        }
+        let length = index - start.offset
+        guard length <= Lexer.maximumIdentifierLength else {
+            throw ScriptError(.syntax, "identifier '\(String(name).prefix(20))…' is \(length) characters long; "
+                              + "identifiers may have at most \(Lexer.maximumIdentifierLength) characters",
+                              at: SourceRange(start, location))
+        }
+        let text = ascii ? String(name) : String(name).precomposedStringWithCanonicalMapping
+        let kind: Token.Kind = Keyword(rawValue: text).map { .keyword($0) } ?? .identifier(text)
+        return Token(kind, SourceRange(start, location))
     }
 
     private mutating func skipTrivia() throws {
@@ -128,12 +160,7 @@ public struct Lexer {
             _ = advance()
             return Token(.newline, SourceRange(start, location))
         }
-        if Lexer.isIdentifierStart(scalar) {
-            var name = ""
-            while let s = peek(), Lexer.isIdentifierContinue(s) { name.unicodeScalars.append(advance()) }
-            let kind: Token.Kind = Keyword(rawValue: name).map { .keyword($0) } ?? .identifier(name)
-            return Token(kind, SourceRange(start, location))
-        }
+        if Lexer.isIdentifierStart(scalar) { return try identifier(start) }
         if ("0"..."9").contains(scalar) { return try number(start) }
         if scalar == "\"" { return try string(start) }
         for symbol in Lexer.symbols where matches(symbol) {
