@@ -14,6 +14,11 @@ final class CellContext: ExecutionContext {
     private let relay: InterruptRelay
     private let shutdown: ShutdownCoordinator
     private let streams: StreamCoalescer
+    private let exitLock = NSLock()
+    private var exitRequest: Bool?
+
+    /// `keepKernel` of the last exit request of the cell, or nil when it asked for none.
+    var requestedExit: Bool? { exitLock.withLock { exitRequest } }
 
     init(request: WireMessage, executionCount: Int, allowsStdin: Bool, publisher: IOPubPublisher,
          stdin: ZMQSocket, signer: MessageSigner, signatures: SignatureHistory, headers: MessageHeaderFactory, relay: InterruptRelay,
@@ -53,6 +58,10 @@ final class CellContext: ExecutionContext {
             "data": bundle.jsonData, "metadata": bundle.jsonMetadata, "transient": ["display_id": displayID],
         ]
         publisher.publish("update_display_data", content: content, parent: request.rawHeader)
+    }
+
+    func requestExit(keepKernel: Bool) {
+        exitLock.withLock { exitRequest = keepKernel }
     }
 
     func clearOutput(wait: Bool) {

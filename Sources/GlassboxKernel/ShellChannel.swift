@@ -163,6 +163,9 @@ final class ShellChannel {
             relay.endExecution()
             outputCapture?.detach()
             context.flushStreams()
+            if let keepKernel = context.requestedExit {
+                payload.append(["source": "ask_exit", "keepkernel": keepKernel])
+            }
         }
 
         var reply: [String: Any] = ["execution_count": count, "user_expressions": [String: Any]()]
