@@ -10,6 +10,8 @@ final class RecordingHost: LanguageHost, @unchecked Sendable {
     private(set) var updates: [(RichOutput, String)] = []
     var inputs: [String] = []
     private(set) var prompts: [String] = []
+    /// Tests see every progress event unless they ask for the delay.
+    var progressDelay: Double = 0
     /// What `help("topic")` finds.
     var documentation: DocumentationLibrary?
     /// `keepKernel` of every exit request.
