@@ -54,7 +54,8 @@ class RawKernel:
     """A kernel process plus raw ZMQ client sockets, for tests that need to misbehave on the wire."""
 
     def __init__(self, key: bytes | None = None, curve: tuple[bytes, bytes] | None = None,
-                 transport: str = "tcp", ports: list[int] | None = None, scheme: str = "hmac-sha256"):
+                 transport: str = "tcp", ports: list[int] | None = None, scheme: str = "hmac-sha256",
+                 env: dict[str, str] | None = None):
         self.key = uuid.uuid4().hex.encode() if key is None else key
         ports = ports or free_ports(5)
         self.dir = Path(tempfile.mkdtemp(prefix="glassbox-conn-"))
@@ -72,7 +73,8 @@ class RawKernel:
         self.path = self.dir / "kernel.json"
         self.path.write_text(json.dumps(self.info))
         self.proc = subprocess.Popen([str(BIN), "kernel", "--connection-file", str(self.path)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=None if env is None else {**os.environ, **env})
         if 0 in ports:  # the kernel picks ports and writes them back into the file
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:

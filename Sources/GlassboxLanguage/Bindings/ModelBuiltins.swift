@@ -41,7 +41,13 @@ enum ModelBuiltins {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ScriptError(.value, "\(function): no file at \(url.path)")
         }
-        let loaded = try BindingErrors.translating(function) { try ModelFile.load(from: url) }
+        let loaded = try BindingErrors.translating(function) { () throws -> LoadedModel in
+            // A file that is not a model file (a directory, a device, a damaged header) is a bad
+            // argument, as a missing file is.
+            do { return try ModelFile.load(from: url) } catch let error as SafetensorsError {
+                throw ScriptError(.value, "\(function): \(error.description)")
+            }
+        }
         let recipe = try? ModelZoo.entry(named: loaded.architecture.name).recipe
         return ModelValue(ModelHandle(architecture: loaded.architecture, network: loaded.model, recipe: recipe,
                                       info: loaded.info, origin: "loaded from \(url.path)"))

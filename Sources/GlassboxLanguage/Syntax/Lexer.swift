@@ -79,14 +79,19 @@ public struct Lexer {
         return scalar
     }
 
+    /// A letter of any script or `_` (ASCII answered without a Unicode property lookup).
     static func isIdentifierStart(_ s: Unicode.Scalar) -> Bool {
-        s == "_" || s.properties.isAlphabetic
+        if s.isASCII {
+            let v = s.value
+            return (0x61...0x7A).contains(v) || (0x41...0x5A).contains(v) || v == 0x5F
+        }
+        return s.properties.isAlphabetic
     }
 
     /// Letters, `_`, digits, and the combining marks that decomposed letters are written with.
     static func isIdentifierContinue(_ s: Unicode.Scalar) -> Bool {
-        if isIdentifierStart(s) || ("0"..."9").contains(s) { return true }
-        if s.isASCII { return false }
+        if s.isASCII { return isIdentifierStart(s) || (0x30...0x39).contains(s.value) }
+        if s.properties.isAlphabetic { return true }
         switch s.properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
         default: return false
@@ -97,10 +102,13 @@ public struct Lexer {
     private mutating func identifier(_ start: SourceLocation) throws -> Token {
         var name = String.UnicodeScalarView()
         var ascii = true
-        while let s = peek(), Lexer.isIdentifierContinue(s) {
-            let scalar = advance()
-            if name.count < Lexer.maximumIdentifierLength { name.append(scalar) }
+        // An identifier never spans a newline, so only the index and column move here.
+        while index < scalars.count, Lexer.isIdentifierContinue(scalars[index]) {
+            let scalar = scalars[index]
+            if index - start.offset < Lexer.maximumIdentifierLength { name.append(scalar) }
             ascii = ascii && scalar.isASCII
+            index += 1
+            column += 1
         }
         let length = index - start.offset
         guard length <= Lexer.maximumIdentifierLength else {
