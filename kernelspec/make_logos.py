@@ -1,5 +1,6 @@
 # Draws kernelspec/logo-32x32.png and logo-64x64.png (run once from kernelspec/; the PNGs are committed
-# and embedded in Sources/glassbox/KernelLogos.swift by write_logo_source below).
+# and embedded in Sources/glassbox/KernelLogos.swift by write_logo_source below, together with the
+# hand-written vector logo logo-svg.svg, which JupyterLab prefers on high-density screens).
 import zlib, struct, math
 def png(w, h, px):
     raw = b''.join(b'\x00' + bytes(sum((list(px(x, y)) for x in range(w)), [])) for y in range(h))
@@ -34,13 +35,15 @@ for n in (32, 64):
 def write_logo_source(path='../Sources/glassbox/KernelLogos.swift'):
     import base64
     lines = ['import Foundation', '',
-             '/// The kernelspec logos (generated from kernelspec/logo-*.png by kernelspec/make_logos.py).',
+             '/// The kernelspec logos (generated from kernelspec/logo-* by kernelspec/make_logos.py).',
              'enum KernelLogos {',
-             '    /// File name → PNG bytes, copied next to kernel.json on install.',
+             '    /// File name → PNG or SVG bytes, copied next to kernel.json on install.',
              '    static let files: [String: Data] = [']
     for n in (32, 64):
         b64 = base64.b64encode(open(f'logo-{n}x{n}.png', 'rb').read()).decode()
         lines.append(f'        "logo-{n}x{n}.png": Data(base64Encoded: "{b64}")!,')
+    svg = base64.b64encode(open('logo-svg.svg', 'rb').read()).decode()
+    lines.append(f'        "logo-svg.svg": Data(base64Encoded: "{svg}")!,')
     lines += ['    ]', '}', '']
     open(path, 'w').write('\n'.join(lines))
 

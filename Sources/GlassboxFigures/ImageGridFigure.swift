@@ -16,6 +16,10 @@ public struct ImageGridFigure: Figure {
     /// Fixed spacing of the grid, in CSS pixels.
     public struct Layout: Sendable, Equatable {
         public var margin = 10.0
+        /// Extra room left of the first column and right of the last, so that titles wider than
+        /// their image are not cut at the figure's edge.
+        public var leftPad = 0.0
+        public var rightPad = 0.0
         public var titleHeight = 0.0
         public var tickLeft = 0.0
         public var tickBottom = 0.0
@@ -85,7 +89,7 @@ public struct ImageGridFigure: Figure {
 
     /// The rectangle in CSS pixels where the image of cell (row, column) is drawn.
     public func imageRect(row: Int, column: Int) -> (x: Double, y: Double, width: Double, height: Double) {
-        let x0 = layout.margin + Double(column) * layout.cellWidth + layout.tickLeft
+        let x0 = layout.margin + layout.leftPad + Double(column) * layout.cellWidth + layout.tickLeft
         let y0 = layout.margin + Double(row) * layout.cellHeight + layout.titleHeight
         guard let panel = panel(row: row, column: column) else { return (x0, y0, panelSize, panelSize) }
         let (w, h) = ImageGridFigure.fit(panel.image, panelSize)
@@ -95,7 +99,7 @@ public struct ImageGridFigure: Figure {
     /// The rectangle in CSS pixels of the colorbar of cell (row, column) (meaningful when it has one).
     public func colorbarRect(row: Int, column: Int) -> (x: Double, y: Double, width: Double, height: Double) {
         let image = imageRect(row: row, column: column)
-        return (layout.margin + Double(column) * layout.cellWidth + layout.tickLeft + panelSize + layout.colorbarGap,
+        return (layout.margin + layout.leftPad + Double(column) * layout.cellWidth + layout.tickLeft + panelSize + layout.colorbarGap,
                 image.y, layout.colorbarWidth, image.height)
     }
 
@@ -192,12 +196,27 @@ public struct ImageGridFigure: Figure {
             let labelWidth = TextMeasure.maxWidth(withBars.flatMap(colorbarLabels), size: tickFontSize)
             layout.colorbarSpace = (layout.colorbarGap + layout.colorbarWidth + 5 + labelWidth + 2).rounded(.up)
         }
-        // Titles wider than the image widen the gap between columns so they never collide.
-        let titleWidth = TextMeasure.maxWidth(present.compactMap(\.title), size: Style.titleFontSize)
-        layout.columnGap += max(0, (titleWidth - size - layout.colorbarSpace - layout.tickLeft).rounded(.up))
+        // A title is centred over its image; one wider than the image overhangs it by half the
+        // difference on each side. The overhang must fit between neighbouring images (widening the
+        // gap between columns) and inside the figure at the outer columns (widening the margins).
+        let clearance = 4.0
+        var overhang = 0.0
+        for panel in present {
+            guard let title = panel.title else { continue }
+            let imageWidth = fit(panel.image, size).0
+            overhang = max(overhang, (TextMeasure.width(title, size: Style.titleFontSize) - imageWidth) / 2)
+        }
+        if overhang > 0 {
+            let narrowest = present.map { fit($0.image, size).0 }.min() ?? size
+            let spare = size - narrowest  // room right of a narrow image inside its cell
+            let between = layout.colorbarSpace + layout.columnGap + layout.tickLeft + spare
+            layout.columnGap += max(0, (2 * overhang + clearance - between).rounded(.up))
+            layout.leftPad = max(0, (overhang - layout.tickLeft - layout.margin + clearance).rounded(.up))
+            layout.rightPad = max(0, (overhang - layout.colorbarSpace - spare - layout.margin + clearance).rounded(.up))
+        }
         layout.cellWidth = layout.tickLeft + size + layout.colorbarSpace + layout.columnGap
         layout.cellHeight = layout.titleHeight + size + layout.tickBottom + layout.rowGap
-        layout.width = 2 * layout.margin + Double(columns) * layout.cellWidth - layout.columnGap
+        layout.width = 2 * layout.margin + layout.leftPad + layout.rightPad + Double(columns) * layout.cellWidth - layout.columnGap
         layout.height = 2 * layout.margin + Double(rows) * layout.cellHeight - layout.rowGap
         return layout
     }

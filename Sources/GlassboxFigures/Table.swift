@@ -81,11 +81,22 @@ public struct Table: Sendable, Equatable {
     }
 
     /// An HTML `<table>` with a header row; all text is escaped.
+    ///
+    /// A caption is not a `<caption>` element: browsers give that the table's width, so a caption
+    /// longer than a narrow table wraps at every hyphen ("cnn-max-" / "nb"). It is a line above the
+    /// table instead, in a block as wide as the wider of the two (at most the output's width), and
+    /// the table is left-aligned under it.
     public func html() -> String {
         let numeric = columns.indices.map(isNumericColumn)
         func align(_ i: Int) -> String { numeric[i] ? "right" : "left" }
-        var out = "<table class=\"glassbox-table\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n"
-        if let caption { out += "<caption style=\"text-align:left;font-weight:bold\">\(HTMLText.escape(caption))</caption>\n" }
+        var out = ""
+        if let caption {
+            out += "<div class=\"glassbox-table-block\" style=\"display:inline-block;max-width:100%\">\n"
+                + "<div class=\"glassbox-table-caption\" style=\"text-align:left;font-weight:bold;margin:0 0 4px 0\">"
+                + HTMLText.escape(caption) + "</div>\n"
+        }
+        out += "<table class=\"glassbox-table\" style=\"border-collapse:collapse;font-variant-numeric:tabular-nums"
+            + (caption == nil ? "" : ";margin-left:0;margin-right:auto") + "\">\n"
         out += "<thead><tr>"
         for (i, name) in columns.enumerated() {
             out += "<th style=\"text-align:\(align(i));padding:2px 8px;border-bottom:1px solid #999\">\(HTMLText.escape(name))</th>"
@@ -99,6 +110,7 @@ public struct Table: Sendable, Equatable {
             out += "</tr>\n"
         }
         out += "</tbody>\n</table>"
+        if caption != nil { out += "\n</div>" }
         return out
     }
 

@@ -9,13 +9,19 @@ final class CellContext: ExecutionContext {
     private let publisher: IOPubPublisher
     private let stdin: ZMQSocket
     private let signer: MessageSigner
+    private let signatures: SignatureHistory
     private let headers: MessageHeaderFactory
     private let relay: InterruptRelay
     private let shutdown: ShutdownCoordinator
     private let streams: StreamCoalescer
+    private let exitLock = NSLock()
+    private var exitRequest: Bool?
+
+    /// `keepKernel` of the last exit request of the cell, or nil when it asked for none.
+    var requestedExit: Bool? { exitLock.withLock { exitRequest } }
 
     init(request: WireMessage, executionCount: Int, allowsStdin: Bool, publisher: IOPubPublisher,
-         stdin: ZMQSocket, signer: MessageSigner, headers: MessageHeaderFactory, relay: InterruptRelay,
+         stdin: ZMQSocket, signer: MessageSigner, signatures: SignatureHistory, headers: MessageHeaderFactory, relay: InterruptRelay,
          shutdown: ShutdownCoordinator) {
         self.request = request
         self.executionCount = executionCount
@@ -23,6 +29,7 @@ final class CellContext: ExecutionContext {
         self.publisher = publisher
         self.stdin = stdin
         self.signer = signer
+        self.signatures = signatures
         self.headers = headers
         self.relay = relay
         self.shutdown = shutdown
@@ -51,6 +58,10 @@ final class CellContext: ExecutionContext {
             "data": bundle.jsonData, "metadata": bundle.jsonMetadata, "transient": ["display_id": displayID],
         ]
         publisher.publish("update_display_data", content: content, parent: request.rawHeader)
+    }
+
+    func requestExit(keepKernel: Bool) {
+        exitLock.withLock { exitRequest = keepKernel }
     }
 
     func clearOutput(wait: Bool) {
@@ -83,7 +94,7 @@ final class CellContext: ExecutionContext {
             }
             guard ready[0], let reply = try? stdin.receive(dontWait: true) else { continue }
             do {
-                let message = try WireMessage.decode(reply, signer: signer)
+                let message = try WireMessage.decode(reply, signer: signer, history: signatures)
                 guard message.msgType == "input_reply" else {
                     KernelLog.warning("stdin: ignoring \(message.msgType)")
                     continue

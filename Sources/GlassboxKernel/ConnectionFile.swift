@@ -25,8 +25,8 @@ public struct ConnectionFile: Sendable, Equatable {
     public var hbPort: Int
     /// The HMAC key; empty means messages are not signed.
     public var key: [UInt8]
-    /// Always `hmac-sha256` (other schemes are rejected).
-    public var signatureScheme: String
+    /// How messages are signed (`hmac-sha256` unless the file says otherwise).
+    public var signatureScheme: SignatureScheme
     public var kernelName: String?
     /// z85-encoded (40 characters) CURVE server keys; both or neither.
     public var curvePublicKey: String?
@@ -37,7 +37,7 @@ public struct ConnectionFile: Sendable, Equatable {
 
     public init(
         transport: Transport = .tcp, ip: String = "127.0.0.1", shellPort: Int, iopubPort: Int, stdinPort: Int,
-        controlPort: Int, hbPort: Int, key: [UInt8], signatureScheme: String = "hmac-sha256",
+        controlPort: Int, hbPort: Int, key: [UInt8], signatureScheme: SignatureScheme = .standard,
         kernelName: String? = nil, curvePublicKey: String? = nil, curveSecretKey: String? = nil
     ) {
         self.transport = transport
@@ -80,7 +80,7 @@ public struct ConnectionFile: Sendable, Equatable {
     public var jsonData: Data {
         var object: [String: Any] = [
             "transport": transport.rawValue, "ip": ip, "key": String(decoding: key, as: UTF8.self),
-            "signature_scheme": signatureScheme,
+            "signature_scheme": signatureScheme.rawValue,
         ]
         for channel in Channel.allCases { object["\(channel.rawValue)_port"] = port(of: channel) }
         if let kernelName { object["kernel_name"] = kernelName }
@@ -150,9 +150,9 @@ public struct ConnectionFile: Sendable, Equatable {
             throw fail("transport", "must be \"tcp\" or \"ipc\", got \"\(transportName)\"")
         }
         guard let ip = try string("ip", required: true), !ip.isEmpty else { throw fail("ip", "must not be empty") }
-        let scheme = try string("signature_scheme", required: false) ?? "hmac-sha256"
-        guard scheme == "hmac-sha256" else {
-            throw fail("signature_scheme", "\"\(scheme)\" is not supported (only \"hmac-sha256\")")
+        let schemeName = try string("signature_scheme", required: false) ?? SignatureScheme.standard.rawValue
+        guard let scheme = SignatureScheme(rawValue: schemeName) else {
+            throw fail("signature_scheme", "\"\(schemeName)\" is not supported (supported: \(SignatureScheme.supportedNames))")
         }
         let key = try string("key", required: true) ?? ""
         let publicKey = try string("curve_publickey", required: false)

@@ -6,6 +6,7 @@ final class ControlChannel: @unchecked Sendable {
     private let socket: ZMQSocket
     private let signalPipe: Int32?
     private let signer: MessageSigner
+    private let signatures: SignatureHistory
     private let replies: ReplySender
     private let publisher: IOPubPublisher
     private let identity: KernelIdentity
@@ -14,11 +15,13 @@ final class ControlChannel: @unchecked Sendable {
     private let finished = NSCondition()
     private var done = false
 
-    init(socket: ZMQSocket, signalPipe: Int32?, signer: MessageSigner, headers: MessageHeaderFactory,
+    init(socket: ZMQSocket, signalPipe: Int32?, signer: MessageSigner, signatures: SignatureHistory,
+         headers: MessageHeaderFactory,
          publisher: IOPubPublisher, identity: KernelIdentity, relay: InterruptRelay, shutdown: ShutdownCoordinator) {
         self.socket = socket
         self.signalPipe = signalPipe
         self.signer = signer
+        self.signatures = signatures
         self.replies = ReplySender(signer: signer, headers: headers)
         self.publisher = publisher
         self.identity = identity
@@ -69,7 +72,7 @@ final class ControlChannel: @unchecked Sendable {
     private func handle(_ frames: [Data]) {
         let request: WireMessage
         do {
-            request = try WireMessage.decode(frames, signer: signer)
+            request = try WireMessage.decode(frames, signer: signer, history: signatures)
         } catch {
             KernelLog.warning("control: dropped message: \(error)")
             return

@@ -113,11 +113,16 @@ public protocol ExecutionContext: AnyObject {
     func requestInput(prompt: String, password: Bool) throws -> String
     /// Publishes `clear_output` (with `wait`, the frontend clears when the next output arrives).
     func clearOutput(wait: Bool)
+    /// Asks the frontend to close (the `ask_exit` payload of the execute_reply, as ipykernel sends for
+    /// `exit`); with `keepKernel` the kernel keeps running after the frontend goes.
+    func requestExit(keepKernel: Bool)
 }
 
 extension ExecutionContext {
     /// Contexts without a notebook (terminal, tests) have nothing to clear.
     public func clearOutput(wait: Bool) {}
+    /// Contexts without a frontend have nothing to close.
+    public func requestExit(keepKernel: Bool) {}
 }
 
 /// Thrown by `ExecutionContext.requestInput` when no answer can come.

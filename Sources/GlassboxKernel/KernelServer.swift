@@ -13,6 +13,10 @@ public struct KernelStartupError: Error, CustomStringConvertible, Sendable {
 public final class KernelServer {
     /// The largest message frame accepted (bigger ones make libzmq drop the peer's connection).
     public static let maxMessageSize: Int64 = 256 * 1024 * 1024
+    /// How many IOPub messages libzmq queues for one subscriber that does not read (ipykernel's and
+    /// libzmq's default); past it that subscriber misses messages, the others do not. With stream
+    /// messages of at most 64 KiB and the output rate limit, an unread IOPub stays bounded.
+    public static let iopubHighWaterMark = 1000
 
     private let context: ZMQContext
     private let shell: ShellChannel
@@ -43,7 +47,7 @@ public final class KernelServer {
             case .router: try socket.setOption(ZMQ_ROUTER_HANDOVER, 1)
             case .xpub:
                 try socket.setOption(ZMQ_XPUB_VERBOSE, 1)
-                try socket.setOption(ZMQ_SNDHWM, 100_000)
+                try socket.setOption(ZMQ_SNDHWM, Int32(Self.iopubHighWaterMark))
             default: break
             }
             if let secret = connection.curveSecretKey, let publicKey = connection.curvePublicKey {
@@ -69,9 +73,14 @@ public final class KernelServer {
             let controlSocket = try make(.router, .control)
             let stdinSocket = try make(.router, .stdin)
             let iopubSocket = try make(.xpub, .iopub)
-            let hbSocket = try make(.rep, .hb)
+            // ROUTER, not REP: a REP socket serves one request at a time in strict turn and loses pings
+            // once a connection that never completed the ZMTP handshake has been in that turn; a ROUTER
+            // echo (ipykernel's heartbeat is a ROUTER device) answers every peer independently.
+            let hbSocket = try make(.router, .hb)
 
-            let signer = MessageSigner(key: connection.key)
+            let signer = MessageSigner(key: connection.key, scheme: connection.signatureScheme)
+            // One history for all channels and peers: a replay from another socket is still a replay.
+            let signatures = SignatureHistory()
             let headers = MessageHeaderFactory()
             let identity = KernelIdentity(interpreter: interpreter, implementationVersion: implementationVersion)
             let publisher = try IOPubPublisher(socket: iopubSocket, signer: signer, headers: headers)
@@ -81,10 +90,10 @@ public final class KernelServer {
             self.shutdown = shutdown
             self.heartbeat = Heartbeat(socket: hbSocket)
             self.control = ControlChannel(
-                socket: controlSocket, signalPipe: signalPipe, signer: signer, headers: headers, publisher: publisher,
+                socket: controlSocket, signalPipe: signalPipe, signer: signer, signatures: signatures, headers: headers, publisher: publisher,
                 identity: identity, relay: relay, shutdown: shutdown)
             self.shell = ShellChannel(
-                socket: shellSocket, stdin: stdinSocket, interpreter: interpreter, signer: signer, headers: headers,
+                socket: shellSocket, stdin: stdinSocket, interpreter: interpreter, signer: signer, signatures: signatures, headers: headers,
                 publisher: publisher, identity: identity, relay: relay, shutdown: shutdown, connection: bound)
             self.context = context
             self.boundConnection = bound

@@ -38,10 +38,11 @@ public struct KernelSpec: Sendable {
     public var interruptMode: String
     public var metadata: [String: [String]]
 
-    /// The spec that runs `executable kernel --connection-file {connection_file}`.
+    /// The spec that runs `executable kernel --connection-file {connection_file}`, followed by
+    /// `arguments`.
     public init(executable: String, displayName: String = "Glassbox", language: String = "glassbox",
-                interruptMode: String = "message") {
-        argv = [executable, "kernel", "--connection-file", "{connection_file}"]
+                interruptMode: String = "message", arguments: [String] = []) {
+        argv = [executable, "kernel", "--connection-file", "{connection_file}"] + arguments
         self.displayName = displayName
         self.language = language
         self.interruptMode = interruptMode
@@ -73,8 +74,9 @@ public enum KernelSpecInstaller {
         }
     }
 
-    /// Installs `spec` as `<kernelsDirectory>/<name>` with the given files (e.g. logos), replacing an
-    /// existing spec of the same name. Returns the directory written.
+    /// Installs `spec` as `<kernelsDirectory>/<name>` with the given files (e.g. logos; a name with
+    /// `/` goes into a subdirectory), replacing an existing spec of the same name. Returns the
+    /// directory written.
     @discardableResult
     public static func install(_ spec: KernelSpec, name: String, kernelsDirectory: String,
                                files: [String: Data]) throws -> String {
@@ -87,8 +89,16 @@ public enum KernelSpecInstaller {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try spec.json.write(to: URL(fileURLWithPath: directory + "/kernel.json"))
             for (fileName, contents) in files {
-                try contents.write(to: URL(fileURLWithPath: directory + "/" + fileName))
+                let parts = fileName.split(separator: "/")
+                guard !parts.isEmpty, !parts.contains(".."), !fileName.hasPrefix("/") else {
+                    throw KernelSpecInstallError(description: "invalid kernelspec file name \"\(fileName)\"")
+                }
+                let url = URL(fileURLWithPath: directory + "/" + fileName)
+                try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try contents.write(to: url)
             }
+        } catch let error as KernelSpecInstallError {
+            throw error
         } catch {
             throw KernelSpecInstallError(description: "cannot write the kernelspec to \(directory): \(error.localizedDescription)")
         }

@@ -1,13 +1,34 @@
 @preconcurrency import Crypto
 import Foundation
 
-/// Signs and verifies Jupyter messages: HMAC-SHA256 over header, parent header, metadata and
-/// content, as lowercase hex. An empty key means messages are unsigned (signature "").
+/// The HMAC schemes of a connection file's `signature_scheme` (`hmac-<hash>`) that the kernel
+/// supports: the SHA-1 and SHA-2 hashes swift-crypto provides.
+public enum SignatureScheme: String, Sendable, CaseIterable {
+    case hmacSHA1 = "hmac-sha1"
+    case hmacSHA256 = "hmac-sha256"
+    case hmacSHA384 = "hmac-sha384"
+    case hmacSHA512 = "hmac-sha512"
+
+    /// The scheme jupyter_client writes by default.
+    public static let standard = SignatureScheme.hmacSHA256
+
+    /// The supported names, for error messages (`"hmac-sha1", "hmac-sha256", …`).
+    public static var supportedNames: String {
+        allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+    }
+}
+
+/// Signs and verifies Jupyter messages: an HMAC (the connection file's scheme, SHA-256 unless told
+/// otherwise) over header, parent header, metadata and content, as lowercase hex. An empty key
+/// means messages are unsigned (signature "").
 public struct MessageSigner: Sendable {
     private let key: SymmetricKey?
+    /// The HMAC scheme in use.
+    public let scheme: SignatureScheme
 
-    public init(key: [UInt8]) {
+    public init(key: [UInt8], scheme: SignatureScheme = .standard) {
         self.key = key.isEmpty ? nil : SymmetricKey(data: key)
+        self.scheme = scheme
     }
 
     /// Whether messages are signed at all.
@@ -16,9 +37,18 @@ public struct MessageSigner: Sendable {
     /// The hex signature of the given frames (in order); "" without a key.
     public func signature(of frames: [Data]) -> String {
         guard let key else { return "" }
-        var hmac = HMAC<SHA256>(key: key)
+        switch scheme {
+        case .hmacSHA1: return Self.mac(Insecure.SHA1.self, key: key, frames: frames)
+        case .hmacSHA256: return Self.mac(SHA256.self, key: key, frames: frames)
+        case .hmacSHA384: return Self.mac(SHA384.self, key: key, frames: frames)
+        case .hmacSHA512: return Self.mac(SHA512.self, key: key, frames: frames)
+        }
+    }
+
+    private static func mac<H: HashFunction>(_: H.Type, key: SymmetricKey, frames: [Data]) -> String {
+        var hmac = HMAC<H>(key: key)
         for frame in frames { hmac.update(data: frame) }
-        return Self.hex(Array(hmac.finalize()))
+        return hex(Array(hmac.finalize()))
     }
 
     /// Checks `signature` (hex, as received) against the frames in constant time.

@@ -7,6 +7,7 @@ final class ShellChannel {
     private let stdin: ZMQSocket
     private let interpreter: any KernelInterpreter
     private let signer: MessageSigner
+    private let signatures: SignatureHistory
     private let headers: MessageHeaderFactory
     private let replies: ReplySender
     private let publisher: IOPubPublisher
@@ -20,12 +21,13 @@ final class ShellChannel {
     private(set) var history = ExecutionHistory()
 
     init(socket: ZMQSocket, stdin: ZMQSocket, interpreter: any KernelInterpreter, signer: MessageSigner,
-         headers: MessageHeaderFactory, publisher: IOPubPublisher, identity: KernelIdentity,
+         signatures: SignatureHistory, headers: MessageHeaderFactory, publisher: IOPubPublisher, identity: KernelIdentity,
          relay: InterruptRelay, shutdown: ShutdownCoordinator, connection: ConnectionFile) {
         self.socket = socket
         self.stdin = stdin
         self.interpreter = interpreter
         self.signer = signer
+        self.signatures = signatures
         self.headers = headers
         self.replies = ReplySender(signer: signer, headers: headers)
         self.publisher = publisher
@@ -56,7 +58,7 @@ final class ShellChannel {
 
     private func decode(_ frames: [Data]) -> WireMessage? {
         do {
-            return try WireMessage.decode(frames, signer: signer)
+            return try WireMessage.decode(frames, signer: signer, history: signatures)
         } catch {
             KernelLog.warning("shell: dropped message: \(error)")
             return nil
@@ -154,13 +156,16 @@ final class ShellChannel {
         } else {
             let context = CellContext(
                 request: request, executionCount: count, allowsStdin: allowStdin, publisher: publisher, stdin: stdin,
-                signer: signer, headers: headers, relay: relay, shutdown: shutdown)
+                signer: signer, signatures: signatures, headers: headers, relay: relay, shutdown: shutdown)
             outputCapture?.attach { [context] text, stream in context.stream(text, to: stream) }
             relay.beginExecution()
             outcome = interpreter.execute(code: code, context: context)
             relay.endExecution()
             outputCapture?.detach()
             context.flushStreams()
+            if let keepKernel = context.requestedExit {
+                payload.append(["source": "ask_exit", "keepkernel": keepKernel])
+            }
         }
 
         var reply: [String: Any] = ["execution_count": count, "user_expressions": [String: Any]()]

@@ -19,7 +19,9 @@ public struct WireMessage {
     public var msgID: String { header["msg_id"] as? String ?? "" }
 
     /// Parses and verifies received frames. Throws `WireError` naming what is wrong.
-    public static func decode(_ frames: [Data], signer: MessageSigner) throws(WireError) -> WireMessage {
+    /// - Parameter history: the signatures accepted so far; a signed message whose signature is in it
+    ///   is a replay and rejected (its signature is recorded otherwise).
+    public static func decode(_ frames: [Data], signer: MessageSigner, history: SignatureHistory? = nil) throws(WireError) -> WireMessage {
         guard let split = frames.firstIndex(of: delimiter) else { throw .missingDelimiter(frameCount: frames.count) }
         let rest = frames[(split + 1)...]
         guard rest.count >= 5 else { throw .tooFewFrames(rest.count) }
@@ -29,6 +31,7 @@ public struct WireMessage {
         guard signer.verify(signature: signature, frames: signed) else {
             throw signature.isEmpty ? .missingSignature : .badSignature
         }
+        if signer.isSigning, let history, !history.insert(signature) { throw .replayed }
         let names = ["header", "parent_header", "metadata", "content"]
         var objects: [[String: Any]] = []
         for (name, frame) in zip(names, signed) {
@@ -79,6 +82,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewFrames(Int)
     case missingSignature
     case badSignature
+    /// The signature was seen before: the same message is being delivered again.
+    case replayed
     case invalidJSON(part: String)
     case notAnObject(part: String)
     case missingHeaderField(String)
@@ -89,6 +94,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooFewFrames(let count): "only \(count) frames after the delimiter (need 5)"
         case .missingSignature: "missing signature"
         case .badSignature: "signature does not match"
+        case .replayed: "duplicate signature: the message was already received (replayed)"
         case .invalidJSON(let part): "\(part) is not valid JSON"
         case .notAnObject(let part): "\(part) is not a JSON object"
         case .missingHeaderField(let field): "header has no string field \"\(field)\""

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GlassboxKernel
+import GlassboxLanguage
 
 /// `glassbox install`: writes the kernelspec so that Jupyter lists "Glassbox".
 struct InstallCommand: ParsableCommand {
@@ -38,10 +39,22 @@ struct InstallCommand: ParsableCommand {
             environment: ProcessInfo.processInfo.environment, home: FileManager.default.homeDirectoryForCurrentUser.path)
         // interrupt_mode "message": interrupt_request on the control channel works wherever the
         // kernel runs (containers, wrappers, remote managers); SIGINT is handled as well.
-        let spec = KernelSpec(executable: Self.executablePath(), displayName: displayName, interruptMode: "message")
+        // The documentation pages go along, so that help("language") works wherever the kernel runs.
+        let docs = DocumentationLibrary.checkoutDocs(executable: Self.executablePath()).flatMap { DocumentationLibrary(directory: $0) }
+        var files = KernelLogos.files
+        var arguments: [String] = []
+        if let docs {
+            for (path, contents) in docs.installableFiles() { files["docs/" + path] = contents }
+            arguments = ["--docs-dir", kernels + "/" + name + "/docs"]
+        }
+        let spec = KernelSpec(executable: Self.executablePath(), displayName: displayName, interruptMode: "message",
+                              arguments: arguments)
         do {
-            let directory = try KernelSpecInstaller.install(spec, name: name, kernelsDirectory: kernels, files: KernelLogos.files)
+            let directory = try KernelSpecInstaller.install(spec, name: name, kernelsDirectory: kernels, files: files)
             print("Installed kernelspec \(name) in \(directory)")
+            if docs == nil {
+                print("(no docs/ folder was found next to this binary, so help(\"language\") and the other pages are not installed)")
+            }
         } catch {
             FileHandle.standardError.write(Data("glassbox install: \(error)\n".utf8))
             throw ExitCode(1)

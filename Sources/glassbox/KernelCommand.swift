@@ -15,6 +15,10 @@ struct KernelCommand: ParsableCommand {
             help: "The JSON connection file written by the kernel manager.")
     var connectionFile: String
 
+    @Option(name: .customLong("docs-dir"),
+            help: "The documentation pages help(\"topic\") shows (glassbox install copies them next to kernel.json).")
+    var docsDir: String?
+
     func run() throws {
         // SIGINT must interrupt the running cell, never kill the kernel: install the handler first.
         let signalPipe: Int32
@@ -35,7 +39,7 @@ struct KernelCommand: ParsableCommand {
         }
         do {
             let server = try KernelServer(
-                connection: connection, interpreter: LanguageKernelAdapter(),
+                connection: connection, interpreter: LanguageKernelAdapter(docsDirectory: docsDir),
                 implementationVersion: Self.implementationVersion, signalPipe: signalPipe)
             if let parent = ParentWatcher.parentPID(environment: ProcessInfo.processInfo.environment) {
                 ParentWatcher.start(parentPID: parent)

@@ -6,14 +6,20 @@ import GlassboxLanguage
 final class LanguageKernelAdapter: KernelInterpreter {
     /// The language session (variables survive across cells).
     let session: LanguageSession
+    /// The pages `help("topic")` renders.
+    let documentation: DocumentationLibrary?
     private let renderer = TracebackRenderer(colored: true)
 
-    init(session: LanguageSession) {
+    init(session: LanguageSession, documentation: DocumentationLibrary? = nil) {
         self.session = session
+        self.documentation = documentation
     }
 
-    convenience init() {
-        self.init(session: LanguageSession(registry: .glassbox))
+    /// A Glassbox session with the documentation from `docsDirectory` (the kernelspec's copy), else
+    /// `$GLASSBOX_DOCS_DIR`, else the checkout's `docs/` next to the binary.
+    convenience init(docsDirectory: String? = nil) {
+        self.init(session: LanguageSession(registry: .glassbox),
+                  documentation: DocumentationLibrary.locate(explicit: docsDirectory, executable: InstallCommand.executablePath()))
     }
 
     static let version = "0.1.0"
@@ -26,31 +32,36 @@ final class LanguageKernelAdapter: KernelInterpreter {
     var banner: String {
         """
         Glassbox \(LanguageKernelAdapter.version) — see why a neural network decides what it decides.
-        Type help() for the list of builtins, help(name) for one of them; Tab completes, Shift-Tab shows help.
+        Type help() for the builtins and documentation pages, help(name) for one builtin, help("language") \
+        for the language reference; Tab completes, name? shows help. exit or quit ends the session.
         """
     }
 
-    /// The language reference: `$GLASSBOX_DOCS_URL` if set, else `docs/language.md` found next to
-    /// (or above) the executable as a file URL; no link when neither exists.
+    /// The language reference on the web when `$GLASSBOX_DOCS_URL` is an http(s) URL; nothing
+    /// otherwise (browsers do not open `file://` links from a notebook page; `help("language")` shows
+    /// the reference inside the notebook instead).
     var helpLinks: [HelpLink] {
         LanguageKernelAdapter.referenceURL().map { [HelpLink(text: "Glassbox language reference", url: $0)] } ?? []
     }
 
-    static func referenceURL(environment: [String: String] = ProcessInfo.processInfo.environment,
-                             executable: String = InstallCommand.executablePath()) -> String? {
-        if let configured = environment["GLASSBOX_DOCS_URL"], !configured.isEmpty { return configured }
-        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent("docs/language.md")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.absoluteString }
-            directory.deleteLastPathComponent()
-        }
-        return nil
+    static func referenceURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let configured = environment["GLASSBOX_DOCS_URL"]?.trimmingCharacters(in: .whitespaces),
+              let url = URL(string: configured), let scheme = url.scheme?.lowercased(),
+              scheme == "https" || scheme == "http", url.host != nil else { return nil }
+        return configured
+    }
+
+    /// IPython answers a bare `exit` or `quit` as if it were called; so does Glassbox, unless the
+    /// name is a variable of the session.
+    func autocalledExit(_ code: String) -> String? {
+        let word = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard word == "exit" || word == "quit", session.value(of: word) == nil else { return nil }
+        return word + "()"
     }
 
     func execute(code: String, context: ExecutionContext) -> ExecutionOutcome {
-        let host = KernelContextHost(context: context)
-        switch session.execute(code, host: host) {
+        let host = KernelContextHost(context: context, documentation: documentation)
+        switch session.execute(autocalledExit(code) ?? code, host: host) {
         case .success(let output):
             return .ok(result: output.map(LanguageKernelAdapter.bundle))
         case .interrupted:
@@ -93,9 +104,17 @@ final class LanguageKernelAdapter: KernelInterpreter {
 final class KernelContextHost: LanguageHost, @unchecked Sendable {
     private let context: ExecutionContext
     private let lock = NSLock()
+    let documentation: DocumentationLibrary?
 
-    init(context: ExecutionContext) {
+    init(context: ExecutionContext, documentation: DocumentationLibrary?) {
         self.context = context
+        self.documentation = documentation
+    }
+
+    func requestExit(keepKernel: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        context.requestExit(keepKernel: keepKernel)
     }
 
     func write(_ text: String, to stream: HostStream) {

@@ -29,7 +29,8 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("cannot read '\(file)': \(error.localizedDescription)")
         }
         let stderrIsTerminal = isatty(2) != 0
-        let host = TerminalHost(outputDirectory: URL(fileURLWithPath: output), terminalProgress: stderrIsTerminal)
+        let host = TerminalHost(outputDirectory: URL(fileURLWithPath: output), terminalProgress: stderrIsTerminal,
+                                documentation: DocumentationLibrary.locate(executable: InstallCommand.executablePath()))
         let session = LanguageSession(registry: .glassbox)
 
         // Ctrl-C interrupts the script instead of killing the process.

@@ -21,10 +21,29 @@ final class TableTests: XCTestCase {
         XCTAssertTrue(html.contains(">x &amp; &quot;y&quot; &lt;script&gt;</td>"), html)
         XCTAssertFalse(html.contains("<script>"))
         XCTAssertTrue(html.contains("text-align:right;padding:2px 8px\">99.36%</td>"), html)
-        XCTAssertTrue(html.contains("<caption style=\"text-align:left;font-weight:bold\">R&amp;D</caption>"))
-        XCTAssertTrue(html.hasPrefix("<table"))
-        XCTAssertTrue(html.hasSuffix("</table>"))
+        XCTAssertTrue(html.contains(">R&amp;D</div>"), html)
         XCTAssertEqual(html.components(separatedBy: "<tr>").count - 1, 2)
+        let bare = try Table(columns: ["a"], rows: [[1]]).html()
+        XCTAssertTrue(bare.hasPrefix("<table"))
+        XCTAssertTrue(bare.hasSuffix("</table>"))
+    }
+
+    /// A `<caption>` is as wide as its table, so a long caption over a narrow table wrapped at
+    /// every hyphen ("cnn-max-" / "nb"): the caption must sit outside the table, in a block that
+    /// shrinks to the wider of caption and table, and the table stays left-aligned under it.
+    func testCaptionIsNotLimitedToTheTablesWidth() throws {
+        let caption = "cnn-max-nb: 7 layers, 1,199,882 parameters, trained 15 epochs, test accuracy 99.31%"
+        let table = try Table(columns: ["layer", "n"], rows: [["conv1", 1]], caption: caption)
+        let html = table.html()
+        XCTAssertFalse(html.contains("<caption"), html)
+        let captionStart = try XCTUnwrap(html.range(of: ">" + caption + "</div>"))
+        let tableStart = try XCTUnwrap(html.range(of: "<table"))
+        XCTAssertLessThan(captionStart.lowerBound, tableStart.lowerBound, "the caption comes before the table, not inside it")
+        XCTAssertTrue(html.hasPrefix("<div class=\"glassbox-table-block\" style=\"display:inline-block;max-width:100%\">"), html)
+        XCTAssertTrue(html.hasSuffix("</table>\n</div>"), html)
+        XCTAssertTrue(html.contains("margin-left:0;margin-right:auto"), "left-aligned under the caption")
+        // the text form keeps the caption on a line of its own, unwrapped
+        XCTAssertEqual(table.plainText().split(separator: "\n").first.map(String.init), caption)
     }
 
     func testNumericColumnDetectionAndFormatting() throws {
@@ -66,9 +85,13 @@ final class ProgressViewTests: XCTestCase {
     func testRatesAndUnknowns() {
         XCTAssertEqual(ProgressView.rateText(1234.4, unit: "it"), "1234 it/s")
         XCTAssertEqual(ProgressView.rateText(0.5, unit: "batch"), "2.00 s/batch")
-        XCTAssertEqual(ProgressView.rateText(nil, unit: "it"), "? it/s")
+        XCTAssertNil(ProgressView.rateText(nil, unit: "it"))
+        let instant = ProgressState(task: "quick", completed: 3, total: 3, elapsed: 0)
+        for text in [ProgressView.summary(instant), ProgressView.plainText(instant), ProgressView.html(instant)] {
+            XCTAssertFalse(text.contains("? it/s"), text)
+        }
         let start = ProgressState(task: "Eval", completed: 0, total: 10, elapsed: 0)
-        XCTAssertEqual(ProgressView.plainText(start, barWidth: 5), "Eval [.....]   0% 0/10 [0:00<?, ? it/s]")
+        XCTAssertEqual(ProgressView.plainText(start, barWidth: 5), "Eval [.....]   0% 0/10 [0:00<?]")
         let open = ProgressState(task: "Flip", completed: 7, total: nil, elapsed: 3725, unit: "image")
         XCTAssertEqual(ProgressView.plainText(open), "Flip 7 image [1:02:05, 532.14 s/image]")  // 3725 s / 7
         // More than total does not overflow the bar.
@@ -88,5 +111,33 @@ final class ProgressViewTests: XCTestCase {
         XCTAssertTrue(done.contains("width:100.0%"))
         XCTAssertTrue(done.contains("#2ca02c"))
         XCTAssertFalse(done.contains("left"))
+    }
+
+    func testStoppedBarIsRedWithItsLastCountAndNoTimeLeft() {
+        let state = ProgressState(task: "train", completed: 37, total: 550, elapsed: 5, metrics: [ProgressMetric("loss", 0.5)],
+                                  stop: .interrupted)
+        XCTAssertNil(state.remaining)
+        XCTAssertEqual(ProgressView.plainText(state, barWidth: 10), "✗ train [..........]   6% 37/550 [0:05, 7.40 it/s] loss=0.5 — interrupted")
+        XCTAssertEqual(ProgressView.summary(state), "train: interrupted at 37/550 after 0:05 (7.40 it/s) loss=0.5")
+        let html = ProgressView.html(state)
+        XCTAssertTrue(html.contains("background:\(ProgressView.stoppedColor)"), html)
+        XCTAssertFalse(html.contains(ProgressView.runningColor), html)
+        XCTAssertTrue(html.contains("glassbox-progress-interrupted"))
+        XCTAssertTrue(html.contains(">interrupted</span>"))
+        XCTAssertTrue(html.contains("37/550 · elapsed 0:05 · 7.40 it/s"), html)
+        XCTAssertFalse(html.contains("left"))
+        let failed = ProgressState(task: "x", completed: 1, total: 2, elapsed: 1, stop: .failed)
+        XCTAssertTrue(ProgressView.plainText(failed).hasSuffix("— stopped by an error"))
+    }
+
+    func testNestedTasksFoldIntoTheLine() {
+        let outer = ProgressState(task: "train", completed: 2, total: 4, elapsed: 2)
+        let inner = [ProgressState(task: "evaluate <x>", completed: 3, total: 20, elapsed: 1),
+                     ProgressState(task: "flip", completed: 7, total: nil, elapsed: 1, unit: "image")]
+        XCTAssertEqual(ProgressView.plainText(outer, nested: inner, barWidth: 4),
+                       "train [##..]  50% 2/4 [0:02<0:02, 1.00 it/s] › evaluate <x> 3/20 › flip 7 image")
+        let html = ProgressView.html(outer, nested: inner)
+        XCTAssertTrue(html.contains("› evaluate &lt;x&gt; 3/20</span>"), html)
+        XCTAssertEqual(html.components(separatedBy: "width:300px").count - 1, 1, "one bar only")
     }
 }

@@ -114,6 +114,11 @@ final class BindingsModelTests: XCTestCase {
         let outcome = session.execute("let net = train(\"mlp-a\", on: tiny, epochs: 5, batchSize: 10)\nprint(\"not reached\")", host: host)
         guard case .interrupted = outcome else { return XCTFail("expected an interrupt, got \(outcome)") }
         XCTAssertTrue(host.stderr.contains("train: interrupted in epoch 1 after 1/30 batches"), host.stderr)
+        // the progress bar stays, drawn red and interrupted at the count the message names
+        let bar = try XCTUnwrap(host.progressUpdates.last)
+        XCTAssertTrue(bar.text.hasPrefix("✗ train mlp-a · epoch 1/5 ["), bar.text)
+        XCTAssertTrue(bar.text.contains(" 1/30 ") && bar.text.hasSuffix("— interrupted"), bar.text)
+        XCTAssertTrue(bar.html?.contains(ProgressView.stoppedColor) ?? false)
         guard case .object(let model as ModelValue)? = session.value(of: "net") else { return XCTFail("net was not kept") }
         XCTAssertEqual(model.handle.interrupted?.batches, 1)
         let recorder = RecordingHost()
@@ -130,7 +135,7 @@ final class BindingsModelTests: XCTestCase {
         guard case .success(let zoo?) = h.run("zoo()") else { return XCTFail() }
         XCTAssertTrue(zoo.text.contains("mlp-a"))
         XCTAssertTrue(zoo.text.contains("454230"))
-        XCTAssertEqual(h.result("zoo().count"), "14")
+        XCTAssertEqual(h.result("zoo().count"), "16")
         XCTAssertEqual(h.result("zoo()[\"name\"].first"), "\"mlp-a\"")
 
         guard case .success(let table?) = h.run("table([\"a\", \"b\"], rows: [[1, 2], [3, 4.5]])") else { return XCTFail() }

@@ -70,11 +70,16 @@ final class InterruptingHost: LanguageHost, @unchecked Sendable {
     private let lock = NSLock()
     private(set) var stderr = ""
     private(set) var progressDisplays = 0
+    /// Interrupts at the first progress event.
+    var progressDelay: Double { 0 }
 
     func write(_ text: String, to stream: HostStream) {
         lock.lock(); defer { lock.unlock() }
         if stream == .stderr { stderr += text }
     }
+
+    /// Every drawing of the progress display after the first.
+    private(set) var progressUpdates: [RichOutput] = []
 
     func display(_ output: RichOutput, displayID: String?) {
         lock.lock(); defer { lock.unlock() }
@@ -84,7 +89,10 @@ final class InterruptingHost: LanguageHost, @unchecked Sendable {
         }
     }
 
-    func updateDisplay(_ output: RichOutput, displayID: String) {}
+    func updateDisplay(_ output: RichOutput, displayID: String) {
+        lock.lock(); defer { lock.unlock() }
+        if displayID.contains("progress") { progressUpdates.append(output) }
+    }
 
     func requestInput(prompt: String, password: Bool) throws -> String { throw ScriptError(.runtime, "no input") }
 }

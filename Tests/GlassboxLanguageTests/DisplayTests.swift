@@ -46,7 +46,7 @@ final class DisplayTests: XCTestCase {
     func testProgressReporterUpdatesOneDisplayThrottledAndSummarises() {
         let host = RecordingHost()
         let clock = ManualClock()
-        let reporter = ProgressReporter(host: host, displayID: "p1", clock: { clock.now })
+        let reporter = ProgressReporter(host: host, displayID: "p1", delay: 0, clock: { clock.now })
         reporter.report(ProgressEvent(task: "epoch 1/2", completed: 0, total: 100))
         for i in 1...50 {
             clock.now = Double(i) * 0.01  // 0.5 s in steps of 10 ms
@@ -89,6 +89,31 @@ final class DisplayTests: XCTestCase {
         XCTAssertEqual(output?.text, "3")
         XCTAssertEqual(host.displays.count, 1)
         XCTAssertTrue(host.updates.last?.0.text.hasPrefix("✓ work: 3/3") ?? false)
+        // with the hosts' usual delay, quick work leaves no bar and no summary line behind
+        let delayed = RecordingHost()
+        delayed.progressDelay = 1
+        guard case .success = session.execute("work()", host: delayed) else { return XCTFail() }
+        XCTAssertEqual(delayed.displays.count + delayed.updates.count, 0)
+    }
+
+    func testProgressAppearsOnlyForWorkThatLasts() {
+        let host = RecordingHost()
+        let clock = ManualClock()
+        let quick = ProgressReporter(host: host, displayID: "q", delay: 1, clock: { clock.now })
+        quick.report(ProgressEvent(task: "SmoothGrad", completed: 0, total: 50))
+        clock.now = 0.4
+        quick.report(ProgressEvent(task: "SmoothGrad", completed: 50, total: 50, finished: true))
+        XCTAssertTrue(host.displays.isEmpty && host.updates.isEmpty)
+        clock.now = 0
+        let slow = ProgressReporter(host: host, displayID: "s", delay: 1, clock: { clock.now })
+        slow.report(ProgressEvent(task: "train", completed: 0, total: 10))
+        clock.now = 1.5
+        slow.report(ProgressEvent(task: "train", completed: 5, total: 10))
+        clock.now = 3
+        slow.report(ProgressEvent(task: "train", completed: 10, total: 10, finished: true))
+        XCTAssertEqual(host.displays.map(\.1), ["s"])
+        XCTAssertEqual(host.updates.last?.0.text, "✓ train: 10/10 in 0:03 (3.33 it/s)")
+        XCTAssertFalse((host.displays + host.updates).contains { $0.0.text.contains("? it/s") })
     }
 
     func testTerminalProgressIsABarOnATerminalAndOnlyASummaryOtherwise() {
@@ -97,7 +122,7 @@ final class DisplayTests: XCTestCase {
             let host = TerminalHost(outputDirectory: FileManager.default.temporaryDirectory, terminalProgress: bar,
                                     write: { sink.append($0, $1) })
             let clock = ManualClock()
-            let reporter = ProgressReporter(host: host, displayID: "p", clock: { clock.now })
+            let reporter = ProgressReporter(host: host, displayID: "p", delay: 0, clock: { clock.now })
             for i in 0...8 {
                 clock.now = Double(i) * 0.125  // exact in binary
                 reporter.report(ProgressEvent(task: "train", completed: i, total: 8, finished: i == 8))
@@ -110,6 +135,14 @@ final class DisplayTests: XCTestCase {
             } else {
                 XCTAssertEqual(sink.stderr, "✓ train: 8/8 in 0:01 (8.00 it/s)\n")
             }
+            // an interrupted task ends its line marked, with the count it reached
+            let source = reporter.makeSource()
+            clock.now = 3
+            reporter.report(ProgressEvent(task: "train", completed: 4, total: 8), from: source)
+            reporter.end(source, outcome: .interrupted)
+            let stopped = bar ? "\r\u{1B}[2K✗ train [###############...............]  50% 4/8 [0:02, 2.00 it/s] — interrupted\n"
+                              : "✓ train: 8/8 in 0:01 (8.00 it/s)\n✗ train: interrupted at 4/8 after 0:02 (2.00 it/s)\n"
+            XCTAssertTrue(sink.stderr.hasSuffix(stopped), sink.stderr)
         }
     }
 

@@ -311,15 +311,16 @@ final class EvaluationTests: XCTestCase {
     func testHelpPrintsSignatureArgumentsAndExample() {
         let h = Harness()
         h.run("help(print)")
-        XCTAssertTrue(h.host.stdout.contains("print(_ items: Any..., separator: String = \" \", terminator: String = \"\\n\")"))
-        XCTAssertTrue(h.host.stdout.contains("separator: String = \" \" — text between two items"))
-        XCTAssertTrue(h.host.stdout.contains("Example:"))
+        let shown = h.host.displays.last?.0.text ?? ""
+        XCTAssertTrue(shown.contains("print(_ items: Any..., separator: String = \" \", terminator: String = \"\\n\")"))
+        XCTAssertTrue(shown.contains("separator: String = \" \" — text between two items"))
+        XCTAssertTrue(shown.contains("Example:"))
         let h2 = Harness()
         h2.run("help(\"round\")")
-        XCTAssertTrue(h2.host.stdout.contains("digits: Int = 0"))
+        XCTAssertTrue(h2.host.displays.last?.0.text.contains("digits: Int = 0") ?? false)
         let h3 = Harness()
         h3.run("help()")
-        XCTAssertTrue(h3.host.stdout.contains("sleep"))
+        XCTAssertTrue(h3.host.displays.last?.0.text.contains("sleep") ?? false)
         XCTAssertEqual(Harness().error("help(\"prnt\")")?.suggestions.first, "print")
     }
 

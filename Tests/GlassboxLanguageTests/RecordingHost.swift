@@ -10,6 +10,17 @@ final class RecordingHost: LanguageHost, @unchecked Sendable {
     private(set) var updates: [(RichOutput, String)] = []
     var inputs: [String] = []
     private(set) var prompts: [String] = []
+    /// Tests see every progress event unless they ask for the delay.
+    var progressDelay: Double = 0
+    /// What `help("topic")` finds.
+    var documentation: DocumentationLibrary?
+    /// `keepKernel` of every exit request.
+    private(set) var exitRequests: [Bool] = []
+
+    func requestExit(keepKernel: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        exitRequests.append(keepKernel)
+    }
 
     func write(_ text: String, to stream: HostStream) {
         lock.lock(); defer { lock.unlock() }

@@ -86,13 +86,14 @@ final class ScriptObjectTests: XCTestCase {
         XCTAssertEqual(h.session.complete("xs.perDigit(in", cursor: 14).matches.first, "index:")
         XCTAssertTrue(h.session.inspect("xs.perDigit(", cursor: 12)?.text.hasPrefix("perDigit(index: Int = 0) -> Batch") ?? false)
         h.run("help(xs.perDigit)")
-        XCTAssertTrue(h.host.stdout.hasPrefix("perDigit(index: Int = 0) -> Batch"))
+        XCTAssertTrue(h.host.displays.last?.0.text.hasPrefix("perDigit(index: Int = 0) -> Batch") ?? false)
         guard case .success(let shown) = h.run("xs.perDigit") else { return XCTFail() }
         XCTAssertTrue(shown?.text.contains("Example:") ?? false)
         XCTAssertEqual(h.result("let f = xs.perDigit\nf(index: 2).count"), "10")
         h.run("help(xs)")
-        XCTAssertTrue(h.host.stdout.contains("Batch: Batch of 4"))
-        XCTAssertTrue(h.host.stdout.contains(".perDigit(index: Int = 0) -> Batch — One item per digit."))
+        let described = h.host.displays.last?.0.text ?? ""
+        XCTAssertTrue(described.contains("Batch: Batch of 4"))
+        XCTAssertTrue(described.contains(".perDigit(index: Int = 0) -> Batch — One item per digit."))
     }
 
     func testTypedArgumentAccessors() throws {

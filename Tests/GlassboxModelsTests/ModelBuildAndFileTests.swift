@@ -101,6 +101,7 @@ final class ModelBuildAndFileTests: XCTestCase {
         expectFailure(garbled, ["not a valid architecture"])
         var inconsistent = good
         inconsistent.metadata[ModelFile.architectureKey] = try Architecture(name: "x", inputShape: [5], layers: architecture.layers).jsonString()
+        inconsistent.metadata[ModelFile.nameKey] = "x"
         expectFailure(inconsistent, ["fc1"])
         XCTAssertThrowsError(try ModelFile.contents(of: model, architecture: try ModelZoo.entry(named: "mlp-a").architecture, info: nil))
     }

@@ -7,6 +7,7 @@ final class ModelZooTests: XCTestCase {
             "mlp-a": 454_230, "gan-g": 114_064, "gan-d": 100_609, "cnn-do": 1_379_557, "mlp-nb": 1_192_960,
             "mlp-b": 1_195_018, "cnn-max-nb": 1_378_698, "cnn-max-b": 1_379_557, "cnn-avg-nb": 1_378_698,
             "cnn-stride": 436_202, "cnn-stride-c": 436_202, "allconv": 131_050, "clut-gap": 93_952, "clut-fc": 8_098_698,
+            "cnn-avg-nb-2": 1_378_698, "clut-fc-2": 8_098_698,
         ]
         XCTAssertEqual(Set(ModelZoo.names), Set(expected.keys))
         for entry in ModelZoo.entries {

@@ -54,7 +54,8 @@ class RawKernel:
     """A kernel process plus raw ZMQ client sockets, for tests that need to misbehave on the wire."""
 
     def __init__(self, key: bytes | None = None, curve: tuple[bytes, bytes] | None = None,
-                 transport: str = "tcp", ports: list[int] | None = None):
+                 transport: str = "tcp", ports: list[int] | None = None, scheme: str = "hmac-sha256",
+                 env: dict[str, str] | None = None):
         self.key = uuid.uuid4().hex.encode() if key is None else key
         ports = ports or free_ports(5)
         self.dir = Path(tempfile.mkdtemp(prefix="glassbox-conn-"))
@@ -62,7 +63,7 @@ class RawKernel:
         self.info = {
             "transport": transport, "ip": ip, "shell_port": ports[0], "iopub_port": ports[1],
             "stdin_port": ports[2], "control_port": ports[3], "hb_port": ports[4],
-            "key": self.key.decode(), "signature_scheme": "hmac-sha256", "kernel_name": KERNEL_NAME,
+            "key": self.key.decode(), "signature_scheme": scheme, "kernel_name": KERNEL_NAME,
         }
         self.server_public = None
         if curve:
@@ -72,7 +73,8 @@ class RawKernel:
         self.path = self.dir / "kernel.json"
         self.path.write_text(json.dumps(self.info))
         self.proc = subprocess.Popen([str(BIN), "kernel", "--connection-file", str(self.path)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=None if env is None else {**os.environ, **env})
         if 0 in ports:  # the kernel picks ports and writes them back into the file
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
@@ -81,7 +83,7 @@ class RawKernel:
                     self.info = written
                     break
                 time.sleep(0.05)
-        self.session = Session(key=self.key, signature_scheme="hmac-sha256")
+        self.session = Session(key=self.key, signature_scheme=scheme)
         self.ctx = zmq.Context()
         self.sockets: list[zmq.Socket] = []
         self.shell = self.connect(zmq.DEALER, "shell_port")

@@ -351,11 +351,14 @@ def test_install_writes_kernelspec():
                    check=True, capture_output=True)
     spec_dir = prefix / "share" / "jupyter" / "kernels" / "gb-x"
     spec = json.loads((spec_dir / "kernel.json").read_text())
-    assert spec["argv"] == [str(BIN), "kernel", "--connection-file", "{connection_file}"]
+    # the kernel finds the documentation pages help("language") shows in the kernelspec's own copy
+    assert spec["argv"] == [str(BIN), "kernel", "--connection-file", "{connection_file}",
+                            "--docs-dir", str(spec_dir / "docs")]
+    assert (spec_dir / "docs" / "language.md").read_bytes() == (ROOT / "docs" / "language.md").read_bytes()
     assert spec["display_name"] == "GB X" and spec["language"] == "glassbox"
     assert spec["interrupt_mode"] in ("message", "signal")
     assert spec["metadata"] == {"supported_encryption": ["curve"]}
-    for name in ("logo-32x32.png", "logo-64x64.png"):
+    for name in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
         assert (spec_dir / name).read_bytes() == (ROOT / "kernelspec" / name).read_bytes()
     # --user honours JUPYTER_DATA_DIR; conflicting flags are refused
     data_dir = Path(tempfile.mkdtemp(prefix="glassbox-data-"))

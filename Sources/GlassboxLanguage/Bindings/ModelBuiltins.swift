@@ -31,13 +31,23 @@ enum ModelBuiltins {
         }
     }
 
-    /// A model value from a model file.
+    /// A model value from a model file. Directories, devices, FIFOs and empty files are refused by
+    /// name before anything is read (`SafetensorsFile.readBytes`).
     static func loadFile(_ path: String, function: String) throws -> ModelValue {
+        guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ScriptError(.value, "\(function): the path is empty; give the path of a .safetensors model file")
+        }
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ScriptError(.value, "\(function): no file at \(url.path)")
         }
-        let loaded = try BindingErrors.translating(function) { try ModelFile.load(from: url) }
+        let loaded = try BindingErrors.translating(function) { () throws -> LoadedModel in
+            // A file that is not a model file (a directory, a device, a damaged header) is a bad
+            // argument, as a missing file is.
+            do { return try ModelFile.load(from: url) } catch let error as SafetensorsError {
+                throw ScriptError(.value, "\(function): \(error.description)")
+            }
+        }
         let recipe = try? ModelZoo.entry(named: loaded.architecture.name).recipe
         return ModelValue(ModelHandle(architecture: loaded.architecture, network: loaded.model, recipe: recipe,
                                       info: loaded.info, origin: "loaded from \(url.path)"))

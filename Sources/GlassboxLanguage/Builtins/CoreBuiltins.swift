@@ -1,8 +1,8 @@
 import Foundation
 
-/// Printing, input, help, sleeping and type inspection.
+/// Printing, input, help, exiting, sleeping and type inspection.
 enum CoreBuiltins {
-    static var all: [Builtin] { [print, warn, readLine, help, sleep, typeOf] }
+    static var all: [Builtin] { [print, warn, readLine, help, exit, quit, sleep, typeOf] }
 
     static let print = Builtin(
         name: "print",
@@ -58,46 +58,96 @@ enum CoreBuiltins {
     static let help = Builtin(
         name: "help",
         parameters: [BuiltinParameter(nil, name: "topic", type: "Any", default: .nil,
-                                      doc: "a builtin (help(print)), its name (help(\"print\")) or any value; nothing lists all builtins")],
-        summary: "Prints the help of a builtin: its signature, every argument with its default, and an example.",
-        example: "help(print)\nhelp(\"colormap\")\nhelp()"
+                                      doc: "a builtin (help(print)), its name (help(\"print\")), a documentation page (help(\"language\")) or any value; nothing lists all builtins and pages")],
+        summary: "Shows the help of a builtin (signature, every argument with its default, an example), a value's members, or a documentation page.",
+        details: "The help is shown as Markdown in a notebook and as text in a console. help(\"language\"), "
+            + "help(\"methods\"), help(\"smoothgrad\") and the other page names that help() lists show the "
+            + "documentation pages inside the notebook.",
+        example: "help(print)\nhelp(\"colormap\")\nhelp(\"language\")\nhelp()"
     ) { args, context in
-        context.host.write(try helpText(for: args.value("topic"), session: context.session) + "\n", to: .stdout)
+        context.host.display(try helpOutput(for: args.value("topic"), session: context.session,
+                                            documentation: context.host.documentation), displayID: nil)
         return .nil
     }
 
-    /// The text `help(topic)` prints.
-    static func helpText(for topic: ScriptValue, session: LanguageSession) throws -> String {
+    /// What `help(topic)` shows: plain text for consoles, Markdown for notebooks.
+    static func helpOutput(for topic: ScriptValue, session: LanguageSession,
+                           documentation: DocumentationLibrary?) throws -> RichOutput {
         switch topic {
         case .nil:
-            let builtins = session.registry.all
-            let width = builtins.map(\.name.count).max() ?? 0
-            let lines = builtins.map { $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
-            return (["Builtins (help(name) for details):"] + lines.map { "  " + $0 }).joined(separator: "\n")
+            return overview(session: session, documentation: documentation)
         case .function(let builtin):
-            return builtin.helpText
+            return RichOutput(text: builtin.helpText, markdown: builtin.helpMarkdown)
         case .string(let name):
-            if let builtin = session.registry[name] { return builtin.helpText }
+            if let builtin = session.registry[name] { return RichOutput(text: builtin.helpText, markdown: builtin.helpMarkdown) }
             if let value = session.value(of: name) { return describe(value) }
-            throw ScriptError(.name, "help: no builtin or variable named '\(name)'",
-                              suggestions: Suggestions.closest(to: name, among: session.registry.names + session.variableNames))
+            if let page = documentation?.page(name) { return RichOutput(text: page, markdown: page) }
+            let topics = documentation?.topics ?? []
+            let pages = topics.isEmpty ? "; no documentation pages were found next to the kernel"
+                : "; documentation pages: " + topics.map { "\"\($0)\"" }.joined(separator: ", ")
+            throw ScriptError(.name, "help: no builtin, variable or documentation page named '\(name)'" + pages,
+                              suggestions: Suggestions.closest(to: name, among: session.registry.names + session.variableNames + topics))
         default:
             return describe(topic)
         }
     }
 
+    /// `help()`: every builtin with its summary, and the documentation pages.
+    static func overview(session: LanguageSession, documentation: DocumentationLibrary?) -> RichOutput {
+        let builtins = session.registry.all
+        let width = builtins.map(\.name.count).max() ?? 0
+        let lines = builtins.map { $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
+        var text = (["Builtins (help(name) for details):"] + lines.map { "  " + $0 }).joined(separator: "\n")
+        var markdown = "**Builtins** (`help(name)` for details)\n\n| Builtin | What it does |\n|---|---|\n"
+            + builtins.map { "| `\($0.name)` | \(markdownCell($0.summary)) |" }.joined(separator: "\n") + "\n"
+        if let topics = documentation?.topics, !topics.isEmpty {
+            text += "\n\nDocumentation pages (help(\"page\")): " + topics.joined(separator: ", ")
+            markdown += "\n**Documentation pages**: " + topics.map { "`help(\"\($0)\")`" }.joined(separator: ", ") + "\n"
+        }
+        return RichOutput(text: text, markdown: markdown)
+    }
+
+    /// Text safe inside a Markdown table cell.
+    static func markdownCell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
     /// A value's type, description and members.
-    static func describe(_ value: ScriptValue) -> String {
-        var lines = ["\(value.typeName): \(value.repr.prefix(300))"]
+    static func describe(_ value: ScriptValue) -> RichOutput {
+        let repr = String(value.repr.prefix(300))
+        var lines = ["\(value.typeName): \(repr)"]
+        var markdown = "**\(value.typeName)**: `\(repr.replacingOccurrences(of: "`", with: "'"))`\n"
         let properties = Members.propertyNames(of: value)
         let methods = Members.methods(of: value)
-        if !properties.isEmpty { lines.append("Properties: " + properties.joined(separator: ", ")) }
+        if !properties.isEmpty {
+            lines.append("Properties: " + properties.joined(separator: ", "))
+            markdown += "\n**Properties**: " + properties.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+        }
         if !methods.isEmpty {
             lines.append("Methods:")
             lines += methods.map { "  .\($0.signature) — \($0.summary)" }
+            markdown += "\n**Methods**\n\n" + methods.map { "- `.\($0.signature)` — \($0.summary)" }.joined(separator: "\n") + "\n"
         }
-        return lines.joined(separator: "\n")
+        return RichOutput(text: lines.joined(separator: "\n"), markdown: markdown)
     }
+
+    /// `exit()` and `quit()`: the same builtin under both names, as in IPython.
+    static func exitBuiltin(named name: String) -> Builtin {
+        Builtin(
+            name: name,
+            parameters: [BuiltinParameter("keepKernel", type: "Bool", default: .bool(false),
+                                          doc: "close only the console and keep the kernel (and its variables) running")],
+            summary: "Ends the session: a console (jupyter console) closes and stops the kernel; notebooks ignore it.",
+            details: "A bare `\(name)` as a whole cell does the same. The rest of the cell still runs.",
+            example: "\(name)()"
+        ) { args, context in
+            context.host.requestExit(keepKernel: try args.bool("keepKernel"))
+            return .nil
+        }
+    }
+
+    static let exit = exitBuiltin(named: "exit")
+    static let quit = exitBuiltin(named: "quit")
 
     static let sleep = Builtin(
         name: "sleep",

@@ -23,12 +23,25 @@ public protocol LanguageHost: AnyObject, Sendable {
     func clearOutput(wait: Bool)
     /// How progress of long work is shown.
     var progressStyle: ProgressStyle { get }
+    /// Seconds a task must run before its progress is shown (tqdm's `delay`); quicker work shows nothing.
+    var progressDelay: Double { get }
+    /// The documentation pages `help("topic")` shows, if this host has them.
+    var documentation: DocumentationLibrary? { get }
+    /// Asks the frontend to end the session (`exit()`, `quit()`); with `keepKernel` only the
+    /// frontend goes, the kernel stays. The cell goes on running.
+    func requestExit(keepKernel: Bool)
 }
 
 extension LanguageHost {
     public var progressStyle: ProgressStyle { .display }
     /// Hosts without a notion of cleared output (terminals, files) ignore the request.
     public func clearOutput(wait: Bool) {}
+    /// One second: only work that lasts gets a bar.
+    public var progressDelay: Double { 1 }
+    /// No documentation pages unless the host has them.
+    public var documentation: DocumentationLibrary? { nil }
+    /// Hosts without a frontend to close (scripts, tests) ignore the request.
+    public func requestExit(keepKernel: Bool) {}
 }
 
 /// How a host wants progress of long work shown.

@@ -7,6 +7,8 @@ public final class TerminalHost: LanguageHost, @unchecked Sendable {
     /// Where figures are written (created on the first figure).
     public let outputDirectory: URL
     public let progressStyle: ProgressStyle
+    /// The documentation pages `help("topic")` prints.
+    public let documentation: DocumentationLibrary?
     private let lock = NSLock()
     private var figureCount = 0
     private let writeOut: @Sendable (String, HostStream) -> Void
@@ -20,10 +22,12 @@ public final class TerminalHost: LanguageHost, @unchecked Sendable {
     ///     the summary line of each finished task is written to stderr.
     ///   - write: sink for text (defaults to the process's stdout/stderr).
     ///   - read: source of input lines (defaults to standard input).
+    ///   - documentation: the pages `help("topic")` prints.
     public init(outputDirectory: URL, terminalProgress: Bool,
                 write: (@Sendable (String, HostStream) -> Void)? = nil,
-                read: (@Sendable () -> String?)? = nil) {
+                read: (@Sendable () -> String?)? = nil, documentation: DocumentationLibrary? = nil) {
         self.outputDirectory = outputDirectory
+        self.documentation = documentation
         self.progressStyle = terminalProgress ? .terminalBar : .summaryOnly
         self.writeOut = write ?? { text, stream in
             let handle = stream == .stdout ? FileHandle.standardOutput : FileHandle.standardError

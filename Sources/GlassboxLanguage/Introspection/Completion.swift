@@ -82,7 +82,7 @@ extension LanguageSession {
                 }
             } else if context.receiver == nil {
                 if let value = value(of: context.word) {
-                    let text = context.word + " — " + CoreBuiltins.describe(value)
+                    let text = context.word + " — " + CoreBuiltins.describe(value).text
                     return RichOutput(text: text)
                 }
                 if let builtin = registry[context.word] {

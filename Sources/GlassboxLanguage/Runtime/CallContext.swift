@@ -23,10 +23,27 @@ public final class CallContext {
         if cancellation.isCancelled { throw ScriptError(.interrupted, "the cell was interrupted", at: callRange) }
     }
 
-    /// A work monitor for engine code: shares the cancellation token and draws progress for `task`
-    /// (a display updated in place in Jupyter, a bar on a terminal).
+    /// The progress sources this call made; ended when the call returns.
+    private var progressSources: [ProgressReporter.Source] = []
+
+    /// A work monitor for engine code: shares the cancellation token and draws progress on the
+    /// cell's one progress display (a display updated in place in Jupyter, a bar on a terminal);
+    /// work that ends within the host's `progressDelay` shows nothing, and a task started while
+    /// another runs is folded into that one's bar.
     public func workMonitor() -> WorkMonitor {
-        let reporter = ProgressReporter(host: host, displayID: session.nextDisplayID(prefix: "progress"))
-        return WorkMonitor(cancellation: cancellation, progress: { reporter.report($0) })
+        let reporter = session.progressReporter(for: host)
+        let source = reporter.makeSource()
+        progressSources.append(source)
+        return WorkMonitor(cancellation: cancellation, progress: { reporter.report($0, from: source) })
+    }
+
+    /// Ends the progress of this call's work monitors: tasks left running are drawn interrupted
+    /// when the cell was interrupted, stopped by an error when the call `threw`, else summarised.
+    func endWork(threw: Bool) {
+        guard !progressSources.isEmpty else { return }
+        let reporter = session.progressReporter(for: host)
+        let outcome: ProgressReporter.Outcome = cancellation.isCancelled ? .interrupted : threw ? .failed : .completed
+        for source in progressSources { reporter.end(source, outcome: outcome) }
+        progressSources = []
     }
 }

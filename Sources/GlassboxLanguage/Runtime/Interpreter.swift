@@ -383,7 +383,15 @@ final class Interpreter {
         do {
             var bound = try function.bind(arguments)
             let context = CallContext(host: host, cancellation: session.cancellation, session: session, callRange: range)
-            return try function.body(&bound, context)
+            let value: ScriptValue
+            do {
+                value = try function.body(&bound, context)
+            } catch {
+                context.endWork(threw: true)
+                throw error
+            }
+            context.endWork(threw: false)
+            return value
         } catch let error as ScriptError {
             throw error.located(range)
         } catch is CancellationError {

@@ -23,6 +23,8 @@ public final class LanguageSession: @unchecked Sendable {
     private var interpreter: Interpreter!
     private let counterLock = NSLock()
     private var displayCounter = 0
+    /// The running cell's progress display, made by the first work monitor of the cell.
+    private var cellProgress: ProgressReporter?
 
     public init(registry: BuiltinRegistry = .standard) {
         self.registry = registry
@@ -37,6 +39,7 @@ public final class LanguageSession: @unchecked Sendable {
         cancellation.reset()
         interpreter.host = host
         interpreter.source = code
+        counterLock.withLock { cellProgress = nil }
         do {
             let statements = try Parser.parse(code)
             let result = try interpreter.run(statements)
@@ -80,10 +83,26 @@ public final class LanguageSession: @unchecked Sendable {
         try? interpreter.evaluate(expression)
     }
 
+    /// The one progress display of the running cell (every work monitor of the cell reports to it),
+    /// made on first use with the host's delay.
+    func progressReporter(for host: any LanguageHost) -> ProgressReporter {
+        counterLock.lock()
+        defer { counterLock.unlock() }
+        if let cellProgress { return cellProgress }
+        let reporter = ProgressReporter(host: host, displayID: makeDisplayID(prefix: "progress"), delay: host.progressDelay)
+        cellProgress = reporter
+        return reporter
+    }
+
     /// A fresh display id such as "progress-3".
     public func nextDisplayID(prefix: String) -> String {
         counterLock.lock()
         defer { counterLock.unlock() }
+        return makeDisplayID(prefix: prefix)
+    }
+
+    /// The next display id; the caller holds `counterLock`.
+    private func makeDisplayID(prefix: String) -> String {
         displayCounter += 1
         return "glassbox-\(prefix)-\(ProcessInfo.processInfo.processIdentifier)-\(displayCounter)"
     }

@@ -1,7 +1,11 @@
+import Foundation
+
 /// Turns source text into tokens. Positions are counted in Unicode scalars.
 ///
 /// Newlines inside `(…)` and `[…]` are dropped (an expression continues across them); newlines
-/// elsewhere separate statements.
+/// elsewhere separate statements. Identifiers are normalised to NFC, so `café` typed with a
+/// precomposed `é` and with `e` + U+0301 (combining acute accent) is the same name. Lexing is one
+/// pass over the source, linear in its length.
 public struct Lexer {
     private let scalars: [Unicode.Scalar]
     private var index = 0
@@ -11,6 +15,8 @@ public struct Lexer {
     private var interpolationDepth = 0
     /// The deepest nesting of string interpolations accepted.
     public static let maximumInterpolationNesting = 16
+    /// The longest identifier accepted, in Unicode scalars (a longer one is a `SyntaxError`).
+    public static let maximumIdentifierLength = 1000
 
     public init(_ source: String) {
         self.scalars = Array(source.unicodeScalars)
@@ -73,12 +79,46 @@ public struct Lexer {
         return scalar
     }
 
+    /// A letter of any script or `_` (ASCII answered without a Unicode property lookup).
     static func isIdentifierStart(_ s: Unicode.Scalar) -> Bool {
-        s == "_" || s.properties.isAlphabetic
+        if s.isASCII {
+            let v = s.value
+            return (0x61...0x7A).contains(v) || (0x41...0x5A).contains(v) || v == 0x5F
+        }
+        return s.properties.isAlphabetic
     }
 
+    /// Letters, `_`, digits, and the combining marks that decomposed letters are written with.
     static func isIdentifierContinue(_ s: Unicode.Scalar) -> Bool {
-        isIdentifierStart(s) || ("0"..."9").contains(s)
+        if s.isASCII { return isIdentifierStart(s) || (0x30...0x39).contains(s.value) }
+        if s.properties.isAlphabetic { return true }
+        switch s.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+        default: return false
+        }
+    }
+
+    /// Reads an identifier or keyword starting at the current scalar.
+    private mutating func identifier(_ start: SourceLocation) throws -> Token {
+        var name = String.UnicodeScalarView()
+        var ascii = true
+        // An identifier never spans a newline, so only the index and column move here.
+        while index < scalars.count, Lexer.isIdentifierContinue(scalars[index]) {
+            let scalar = scalars[index]
+            if index - start.offset < Lexer.maximumIdentifierLength { name.append(scalar) }
+            ascii = ascii && scalar.isASCII
+            index += 1
+            column += 1
+        }
+        let length = index - start.offset
+        guard length <= Lexer.maximumIdentifierLength else {
+            throw ScriptError(.syntax, "identifier '\(String(name).prefix(20))…' is \(length) characters long; "
+                              + "identifiers may have at most \(Lexer.maximumIdentifierLength) characters",
+                              at: SourceRange(start, location))
+        }
+        let text = ascii ? String(name) : String(name).precomposedStringWithCanonicalMapping
+        let kind: Token.Kind = Keyword(rawValue: text).map { .keyword($0) } ?? .identifier(text)
+        return Token(kind, SourceRange(start, location))
     }
 
     private mutating func skipTrivia() throws {
@@ -128,12 +168,7 @@ public struct Lexer {
             _ = advance()
             return Token(.newline, SourceRange(start, location))
         }
-        if Lexer.isIdentifierStart(scalar) {
-            var name = ""
-            while let s = peek(), Lexer.isIdentifierContinue(s) { name.unicodeScalars.append(advance()) }
-            let kind: Token.Kind = Keyword(rawValue: name).map { .keyword($0) } ?? .identifier(name)
-            return Token(kind, SourceRange(start, location))
-        }
+        if Lexer.isIdentifierStart(scalar) { return try identifier(start) }
         if ("0"..."9").contains(scalar) { return try number(start) }
         if scalar == "\"" { return try string(start) }
         for symbol in Lexer.symbols where matches(symbol) {

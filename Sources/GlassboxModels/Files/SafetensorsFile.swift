@@ -64,17 +64,80 @@ public struct SafetensorsFile: Sendable {
 
     /// Reads and validates the file at `url`.
     public static func read(from url: URL) throws -> SafetensorsFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw SafetensorsError(file: url.path, reason: "cannot read the file (\(error.localizedDescription))")
+        try decode(try readBytes(of: url), source: url.path)
+    }
+
+    /// The bytes of the regular file at `url`. The file's type and size are checked first, so that a
+    /// directory, a FIFO (which would block) or a device such as /dev/zero (which never ends) is
+    /// refused with a clear reason instead of being read.
+    public static func readBytes(of url: URL) throws -> Data {
+        let path = url.path
+        func fail(_ reason: String) -> SafetensorsError { SafetensorsError(file: path, reason: reason) }
+        guard !path.isEmpty, !url.relativePath.isEmpty else { throw fail("the path is empty") }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            switch code {
+            case ENOENT: throw fail("no such file")
+            case ENOTDIR: throw fail("a part of the path is not a directory")
+            case EACCES: throw fail("permission denied: cannot look at the file")
+            default: throw fail("cannot look at the file (\(String(cString: strerror(code))))")
+            }
         }
-        return try decode(data, source: url.path)
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw fail("is a directory, not a model file")
+        case S_IFIFO: throw fail("is a named pipe (FIFO), not a model file")
+        case S_IFCHR: throw fail("is a character device, not a model file")
+        case S_IFBLK: throw fail("is a block device, not a model file")
+        case S_IFSOCK: throw fail("is a socket, not a model file")
+        default: throw fail("is not a regular file")
+        }
+        let size = Int(info.st_size)
+        guard size >= 8 else {
+            throw fail(size == 0 ? "the file is empty (0 bytes), so it holds no safetensors header"
+                       : "file is \(size) bytes, too short for the 8-byte header length")
+        }
+        guard access(path, R_OK) == 0 else { throw fail("permission denied: the file cannot be read") }
+        do {
+            return try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw fail("cannot read the file (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// What the header of a safetensors file says, before the data buffer is checked or read.
+    public struct Header: Sendable {
+        /// One tensor's entry.
+        public struct TensorInfo: Sendable, Equatable {
+            public var name: String
+            public var dtype: SafetensorsDType
+            public var shape: [Int]
+            /// Byte range in the data buffer.
+            public var begin: Int
+            public var end: Int
+        }
+
+        /// The `__metadata__` map.
+        public var metadata: [String: String]
+        /// The tensors, in header order.
+        public var tensors: [TensorInfo]
+        /// Where the data buffer starts in the file, and its length.
+        var dataStart: Int
+        var dataLength: Int
+
+        /// The tensor names.
+        public var names: [String] { tensors.map(\.name) }
     }
 
     /// Decodes and validates safetensors bytes; `source` names the data in errors.
     public static func decode(_ data: Data, source: String) throws -> SafetensorsFile {
+        try decode(data, header: try header(of: data, source: source), source: source)
+    }
+
+    /// Reads and validates the header of safetensors bytes (every entry, the metadata, each tensor's
+    /// offsets within the buffer), without checking that the tensors tile the buffer.
+    public static func header(of data: Data, source: String) throws -> Header {
         func fail(_ reason: String, tensor: String? = nil) -> SafetensorsError {
             SafetensorsError(file: source, tensor: tensor, reason: reason)
         }
@@ -120,8 +183,7 @@ public struct SafetensorsFile: Sendable {
             }
         }
 
-        struct Pending { var name: String; var dtype: SafetensorsDType; var shape: [Int]; var begin: Int; var end: Int }
-        var pending: [Pending] = []
+        var pending: [Header.TensorInfo] = []
         let bufferLength = data.count - headerEnd
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any] else {
@@ -153,9 +215,18 @@ public struct SafetensorsFile: Sendable {
             guard !overflow, bytes == end - begin else {
                 throw fail("shape \(shape) of \(dtype.rawValue) needs \(elementCount) × \(dtype.byteCount) bytes, but data_offsets span \(end - begin)", tensor: name)
             }
-            pending.append(Pending(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
+            pending.append(Header.TensorInfo(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
         }
+        return Header(metadata: metadata, tensors: pending, dataStart: headerEnd, dataLength: bufferLength)
+    }
 
+    /// Decodes the tensors described by `header` after checking that they tile the data buffer.
+    static func decode(_ data: Data, header: Header, source: String) throws -> SafetensorsFile {
+        func fail(_ reason: String, tensor: String? = nil) -> SafetensorsError {
+            SafetensorsError(file: source, tensor: tensor, reason: reason)
+        }
+        let headerEnd = header.dataStart, bufferLength = header.dataLength
+        var pending = header.tensors
         pending.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
         var expectedBegin = 0
         for item in pending {
@@ -192,7 +263,7 @@ public struct SafetensorsFile: Sendable {
                 return Entry(name: item.name, tensor: Tensor(shape: item.shape, scalars: scalars), dtype: item.dtype)
             }
         }
-        return SafetensorsFile(entries: entries, metadata: metadata)
+        return SafetensorsFile(entries: entries, metadata: header.metadata)
     }
 
     /// A JSON array of integers (NSNumber without fraction), or nil.
