@@ -2,7 +2,7 @@
 // Glassbox: a Jupyter kernel, in Swift, for seeing why a neural network decides what it decides.
 //
 // Modules, arrows pointing one way:
-//   C shims (CZeroMQ, CCairo, COpenBLAS, CZlib)
+//   C shims (CZeroMQ, CCairo, COpenBLAS, CZlib, CMalloc)
 //   → GlassboxEngine (tensors, BLAS)
 //   → GlassboxData (IDX, MNIST locator, cluttered MNIST)
 //   → GlassboxModels (layers, rule-swapping backward pass, training, safetensors, zoo)
@@ -34,8 +34,10 @@ let package = Package(
         // before the library starts (OpenBLASLibrary.swift).
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's allocator statistics (mallinfo2), for the memory budget.
+        .systemLibrary(name: "CMalloc"),
 
-        .target(name: "GlassboxEngine", dependencies: ["COpenBLAS"]),
+        .target(name: "GlassboxEngine", dependencies: ["COpenBLAS", "CMalloc"]),
         .target(name: "GlassboxData", dependencies: ["GlassboxEngine", "CZlib", crypto]),
         .target(name: "GlassboxModels", dependencies: ["GlassboxEngine", "GlassboxData"], resources: [.copy("Weights")]),
         .target(name: "GlassboxMethods", dependencies: ["GlassboxModels"]),

@@ -63,9 +63,10 @@ public struct DeepLiftRevealCancel: AttributionMethod {
         let n = inputs.shape[0]
         var values: [Float] = []
         values.reserveCapacity(inputs.count)
-        for start in stride(from: 0, to: n, by: model.batchSize) {
+        let rows = try model.rowsPerPass(group: 1, withReference: true)
+        for start in stride(from: 0, to: n, by: rows) {
             try monitor.cancellation.check()
-            let range = start..<Swift.min(n, start + model.batchSize)
+            let range = start..<Swift.min(n, start + rows)
             values += try contributions(inputs.rows(range), references.rows(range), targets: Array(resolved.indices[range])).scalars
             monitor.progress(ProgressEvent(task: Self.title, completed: range.upperBound, total: n, finished: range.upperBound == n))
         }

@@ -73,6 +73,7 @@ public struct ExplainedModel {
         }
         switch target {
         case .predicted:
+            let batchSize = try rowsPerPass(group: 1, withReference: false)
             var predicted: [Int] = []
             predicted.reserveCapacity(n)
             for start in stride(from: 0, to: n, by: batchSize) {
@@ -141,6 +142,7 @@ public struct ExplainedModel {
     /// f for each row of `batch` (forward passes only, chunked).
     func outputs(_ batch: Tensor, targets: ResolvedTargets, monitor: WorkMonitor = .none) throws -> [Float] {
         let n = batch.shape[0]
+        let batchSize = try rowsPerPass(group: 1, withReference: false)
         var values: [Float] = []
         values.reserveCapacity(n)
         for start in stride(from: 0, to: n, by: batchSize) {
@@ -197,6 +199,7 @@ public struct ExplainedModel {
         }
         let per = network.inputShape.reduce(1, *)
         let group = ConcurrentWorkers.isAvailable ? ConcurrentWorkers.width : 1
+        let batchSize = try rowsPerPass(group: group, withReference: fillReference != nil)
         func chunk(_ range: Range<Int>, _ write: (Range<Int>, UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
             var values = [Float](repeating: 0, count: range.count * per)
             values.withUnsafeMutableBufferPointer { write(range, $0) }
@@ -230,6 +233,25 @@ public struct ExplainedModel {
             done = ranges[ranges.count - 1].upperBound
             monitor.progress(ProgressEvent(task: task, completed: done, total: rows, finished: done == rows))
         }
+    }
+
+    /// The bytes one row costs in a forward and backward pass: its input, every layer's output in
+    /// the record, the backward signals and scratch (counted twice), and the reference record.
+    func bytesPerPassRow(withReference: Bool) -> Int {
+        let values = network.inputShape.reduce(1, *) + network.layerOutputShapes.reduce(0) { $0 + $1.reduce(1, *) }
+        return 4 * values * 2 * (withReference ? 2 : 1)
+    }
+
+    /// `batchSize`, shrunk so that `group` passes side by side fit in the memory budget; throws
+    /// `MemoryExhausted` when not even one row does.
+    func rowsPerPass(group: Int, withReference: Bool) throws -> Int {
+        let perRow = bytesPerPassRow(withReference: withReference) * group
+        let fit = MemoryBudget.shared.rowsThatFit(bytesPerRow: perRow)
+        guard fit >= 1 else {
+            throw MemoryExhausted(what: "an explanation pass of one row", needed: perRow, inUse: MemoryBudget.shared.inUse,
+                                  limit: MemoryBudget.shared.limit)
+        }
+        return Swift.min(batchSize, fit)
     }
 
     /// The backward seed at the start layer's output and f per row. `.gradient` seeds ∂f/∂S (or

@@ -11,9 +11,10 @@ public enum FeatureChannels {
         let channels = try model.channelCount(of: layer, method: method)
         var totals = [Double](repeating: 0, count: channels)
         let n = inputs.shape[0]
-        for start in stride(from: 0, to: n, by: model.batchSize) {
+        let rows = try model.rowsPerPass(group: 1, withReference: false)
+        for start in stride(from: 0, to: n, by: rows) {
             try monitor.cancellation.check()
-            let record = try model.network.forwardRecording(inputs.rows(start..<Swift.min(n, start + model.batchSize)),
+            let record = try model.network.forwardRecording(inputs.rows(start..<Swift.min(n, start + rows)),
                                                             training: false)
             let activation = try record.output(of: layer)
             let rows = activation.shape[0]

@@ -218,15 +218,16 @@ public struct NoiseTunnel: AttributionMethod {
                                     accumulate: (Range<Int>, UnsafeBufferPointer<Float>) -> Void, monitor: WorkMonitor) throws {
         let rows = inputs.shape[0] * samples, per = inputs.valuesPerRow
         let quiet = WorkMonitor(cancellation: monitor.cancellation)
+        let chunk = try model.rowsPerPass(group: 1, withReference: false)
         var done = 0
         while done < rows {
             try monitor.cancellation.check()
-            let range = done..<Swift.min(rows, done + model.batchSize)
-            var chunk = [Float](repeating: 0, count: range.count * per)
-            chunk.withUnsafeMutableBufferPointer { fill(range, $0) }
+            let range = done..<Swift.min(rows, done + chunk)
+            var noisy = [Float](repeating: 0, count: range.count * per)
+            noisy.withUnsafeMutableBufferPointer { fill(range, $0) }
             let indices = range.map { targets.indices[$0 / samples] }
             let target: Target = targets.layer.map { .channels(indices, layer: $0) } ?? .classes(indices)
-            let explanation = try base.attribute(Tensor(shape: [range.count] + Array(inputs.shape.dropFirst()), scalars: chunk),
+            let explanation = try base.attribute(Tensor(shape: [range.count] + Array(inputs.shape.dropFirst()), scalars: noisy),
                                                  targets: target, monitor: quiet)
             explanation.attributions.scalars.withUnsafeBufferPointer { accumulate(range, $0) }
             done = range.upperBound

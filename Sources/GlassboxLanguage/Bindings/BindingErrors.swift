@@ -1,4 +1,5 @@
 import GlassboxData
+import GlassboxEngine
 import GlassboxFigures
 import GlassboxMethods
 import GlassboxModels
@@ -13,6 +14,8 @@ enum BindingErrors {
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as MemoryExhausted {
+            throw ScriptError(.memory, "\(function): \(error.description)")
         } catch let error as DataError {
             throw ScriptError(.value, "\(function): \(error.description)")
         } catch let error as MethodError {

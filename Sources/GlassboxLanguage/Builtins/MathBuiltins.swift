@@ -221,6 +221,7 @@ enum MathBuiltins {
         guard total <= 16_777_216 else {
             throw args.error(.value, "shape", "is too large (more than 16,777,216 values)")
         }
+        try Operators.reserve(total * 4, for: "zeros(\(dims)) (\(total) values)", at: args.ranges["shape"])
         return .tensor(Tensor(zeros: dims))
     }
 }

@@ -216,13 +216,16 @@ final class Interpreter {
         case .float(let v, _): return .double(v)
         case .bool(let v, _): return .bool(v)
         case .nil: return .nil
-        case .string(let parts, _):
+        case .string(let parts, let range):
             var text = ""
             for part in parts {
+                let piece: String
                 switch part {
-                case .text(let t): text += t
-                case .expression(let e): text += try evaluate(e).printed
+                case .text(let t): piece = t
+                case .expression(let e): piece = try evaluate(e).printed
                 }
+                try Operators.reserve(text.utf8.count + piece.utf8.count, for: "a string of \(text.utf8.count + piece.utf8.count) bytes", at: range)
+                text += piece
             }
             return .string(text)
         case .identifier(let name, let range):
@@ -396,6 +399,8 @@ final class Interpreter {
             throw error.located(range)
         } catch is CancellationError {
             throw ScriptError(.interrupted, "the cell was interrupted", at: range)
+        } catch let error as MemoryExhausted {
+            throw ScriptError(.memory, "\(function.name): \(error.description)", at: range)
         } catch {
             throw ScriptError(.runtime, "\(function.name): \(error)", at: range)
         }

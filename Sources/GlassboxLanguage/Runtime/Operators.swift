@@ -16,7 +16,30 @@ enum Operators {
         }
     }
 
+    /// Throws a MemoryError (at `range`) unless `bytes` more fit in the kernel's memory budget.
+    static func reserve(_ bytes: Int, for what: @autoclosure () -> String, at range: SourceRange?) throws {
+        do {
+            try MemoryBudget.shared.check(bytes, for: what())
+        } catch let error as MemoryExhausted {
+            throw ScriptError(.memory, error.description, at: range)
+        }
+    }
+
     static func binary(_ op: String, _ l: ScriptValue, _ r: ScriptValue, at range: SourceRange) throws -> ScriptValue {
+        // Results that could be large are checked against the memory budget first.
+        switch (l, r) {
+        case (.string(let a), .string(let b)) where op == "+":
+            try reserve(a.utf8.count + b.utf8.count, for: "a string of \(a.utf8.count + b.utf8.count) bytes", at: range)
+        case (.list(let a), .list(let b)) where op == "+":
+            try reserve((a.count + b.count) * MemoryLayout<ScriptValue>.stride, for: "a list of \(a.count + b.count) items", at: range)
+        case (.tensor(let a), .tensor(let b)):
+            let count = max(a.count, b.count, Operators.broadcastShape(a.shape, b.shape)?.reduce(1, *) ?? 0)
+            try reserve(count * 4, for: "a tensor of \(count) values", at: range)
+        case (.tensor(let t), _), (_, .tensor(let t)):
+            try reserve(t.count * 4, for: "a tensor of \(t.count) values", at: range)
+        default:
+            break
+        }
         switch (l, r) {
         case (.int(let a), .int(let b)):
             return try integer(op, a, b, at: range)

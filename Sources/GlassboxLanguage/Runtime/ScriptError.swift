@@ -1,7 +1,7 @@
 /// An error of a Glassbox cell: what kind, what went wrong, where, and what the user may have meant.
 public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The family of the error; its `rawValue` is the `ename` Jupyter shows.
-    public enum Kind: String, Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
         case syntax = "SyntaxError"
         case name = "NameError"
         case type = "TypeError"
@@ -12,6 +12,8 @@ public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
         case interrupted = "Interrupted"
         /// A failed `assert` or `check` (an autograder marks the cell wrong).
         case assertion = "AssertionError"
+        /// A request over the kernel's memory budget (`GLASSBOX_MEMORY_LIMIT`); the session lives on.
+        case memory = "MemoryError"
     }
 
     public var kind: Kind
