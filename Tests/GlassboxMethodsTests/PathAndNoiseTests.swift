@@ -1,4 +1,4 @@
-import GlassboxEngine
+@testable import GlassboxEngine
 import GlassboxModels
 @testable import GlassboxMethods
 import XCTest
@@ -127,12 +127,20 @@ final class PathAndNoiseTests: XCTestCase {
             var list: [ProgressEvent] = []
             let lock = NSLock()
         }
-        let events = Events()
-        let monitor = WorkMonitor(progress: { event in events.lock.lock(); events.list.append(event); events.lock.unlock() })
-        _ = try IntegratedGradients(model, steps: 10).attribute(TestNetworks.randomInputs([5, 6], seed: 55), monitor: monitor)
-        XCTAssertEqual(events.list.map(\.completed), [16, 32, 48, 50])
-        XCTAssertTrue(events.list.allSatisfy { $0.total == 50 })
-        XCTAssertEqual(events.list.map(\.finished), [false, false, false, true])
+        // Progress comes after each group of chunks of 16 rows: one chunk at a time, or one per core
+        // when whole passes run side by side. Both paths are checked on every machine.
+        defer { ConcurrentWorkers.setAvailability(nil) }
+        for workers in [false, true] {
+            ConcurrentWorkers.setAvailability(workers)
+            let events = Events()
+            let monitor = WorkMonitor(progress: { event in events.lock.lock(); events.list.append(event); events.lock.unlock() })
+            _ = try IntegratedGradients(model, steps: 10).attribute(TestNetworks.randomInputs([5, 6], seed: 55), monitor: monitor)
+            let group = workers ? ConcurrentWorkers.width : 1
+            let expected = stride(from: 16 * group, to: 50, by: 16 * group).map { $0 } + [50]
+            XCTAssertEqual(events.list.map(\.completed), expected, "workers: \(workers)")
+            XCTAssertTrue(events.list.allSatisfy { $0.total == 50 })
+            XCTAssertEqual(events.list.map(\.finished), expected.map { $0 == 50 }, "workers: \(workers)")
+        }
 
         let token = CancellationToken()
         token.cancel()
