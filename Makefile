@@ -14,7 +14,7 @@ RELEASE := -c release -Xswiftc -enable-testing
 export GLASSBOX_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
 
 .PHONY: all deps system-deps venv build build-debug install-kernel notebooks lab test test-swift \
-        test-integration test-jupyter bench docs-figures clean
+        test-integration test-invariance test-jupyter bench docs-figures clean
 
 all: build
 
@@ -59,7 +59,24 @@ test-swift: system-deps
 	swift test --skip-build --disable-swift-testing --skip GlassboxIntegrationTests
 
 test-integration: system-deps
-	swift test $(RELEASE) --disable-swift-testing --filter GlassboxIntegrationTests
+	swift test $(RELEASE) --disable-swift-testing --filter GlassboxIntegrationTests --skip SameImageSameMapTests
+	$(MAKE) --no-print-directory test-invariance
+
+# Same image, same map: the invariance tests again with one core, other OpenBLAS kernel families and
+# thread counts, and the AVX2 product kernels (each a separate run of the test binary); the digests
+# of every map must be identical in all runs (docs/engine.md).
+INVARIANCE_RUNS := GLASSBOX_THREADS=1 OPENBLAS_CORETYPE=Haswell OPENBLAS_CORETYPE=Sandybridge,OPENBLAS_NUM_THREADS=1 \
+                   GLASSBOX_GEMM_KERNEL=avx2,OPENBLAS_NUM_THREADS=2
+test-invariance:
+	@rm -rf .build/invariance && mkdir -p .build/invariance
+	GLASSBOX_MAPS_DIGEST=.build/invariance/default.txt swift test $(RELEASE) --skip-build --disable-swift-testing \
+	    --filter SameImageSameMapTests
+	@for run in $(INVARIANCE_RUNS); do \
+	    echo "== invariance with $$run"; \
+	    env $$(echo $$run | tr ',' ' ') GLASSBOX_MAPS_DIGEST=.build/invariance/$$run.txt \
+	        swift test $(RELEASE) --skip-build --disable-swift-testing --filter SameImageSameMapTests || exit 1; \
+	    cmp .build/invariance/default.txt .build/invariance/$$run.txt || { echo "maps differ with $$run"; exit 1; }; \
+	done
 
 test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter

@@ -2,7 +2,7 @@
 // Glassbox: a Jupyter kernel, in Swift, for seeing why a neural network decides what it decides.
 //
 // Modules, arrows pointing one way:
-//   C shims (CZeroMQ, CCairo, COpenBLAS, CZlib, CMalloc)
+//   C shims (CZeroMQ, CCairo, COpenBLAS, CZlib, CMalloc) and uniform product kernels (CUniformGemm)
 //   → GlassboxEngine (tensors, BLAS)
 //   → GlassboxData (IDX, MNIST locator, cluttered MNIST)
 //   → GlassboxModels (layers, rule-swapping backward pass, training, safetensors, zoo)
@@ -37,7 +37,11 @@ let package = Package(
         // glibc's allocator statistics (mallinfo2), for the memory budget.
         .systemLibrary(name: "CMalloc"),
 
-        .target(name: "GlassboxEngine", dependencies: ["COpenBLAS", "CMalloc"]),
+        // Matrix-product kernels whose results do not depend on an element's position (our own C,
+        // with AVX-512, AVX2 + FMA and portable variants chosen at run time).
+        .target(name: "CUniformGemm", cSettings: [.unsafeFlags(["-O3"])]),
+
+        .target(name: "GlassboxEngine", dependencies: ["COpenBLAS", "CMalloc", "CUniformGemm"]),
         .target(name: "GlassboxData", dependencies: ["GlassboxEngine", "CZlib", crypto]),
         .target(name: "GlassboxModels", dependencies: ["GlassboxEngine", "GlassboxData"], resources: [.copy("Weights")]),
         .target(name: "GlassboxMethods", dependencies: ["GlassboxModels"]),
@@ -58,6 +62,6 @@ let package = Package(
         .testTarget(name: "GlassboxLanguageTests", dependencies: ["GlassboxLanguage"]),
         .testTarget(name: "GlassboxKernelTests", dependencies: ["GlassboxKernel"]),
         // Trains real models on MNIST from ../shared/data/mnist (or $GLASSBOX_DATA); run in release.
-        .testTarget(name: "GlassboxIntegrationTests", dependencies: ["GlassboxModels", "GlassboxData"]),
+        .testTarget(name: "GlassboxIntegrationTests", dependencies: ["GlassboxModels", "GlassboxData", "GlassboxMethods"]),
     ]
 )

@@ -12,19 +12,17 @@ import Synchronization
 /// 2-core machine (`bench/methods_bench.py`, medians of 10 alternating runs), integrated gradients
 /// and SmoothGrad take about 15 % less time.
 ///
-/// Workers are used only when the matrix products compute identical columns identically wherever
-/// they sit (`BLASColumnProbe`). Splitting a batch differently over cores changes where each image's
-/// columns land in the products. With kernels whose rounding depends on the column's position
-/// (OpenBLAS's AVX2 "Haswell" kernels), two exactly tied inputs of a max-pool window could then come
-/// out unequal and send the gradient elsewhere, so a map would depend on the number of cores.
+/// Splitting a batch differently over cores changes where each image's columns land in the
+/// products; the uniform product kernels (`UniformProduct`) make that irrelevant, so the maps are
+/// the same bits whatever the number of cores.
 public enum ConcurrentWorkers {
     /// How many jobs run at once when workers are available: the number of cores (at most 8).
     public static var width: Int { ParallelLoop.width }
 
-    /// Whether `run` spreads jobs over cores on this machine (more than one core, and products
-    /// whose columns do not depend on their position), unless a test has overridden it.
+    /// Whether `run` spreads jobs over cores on this machine (more than one core), unless a test has
+    /// overridden it.
     public static var isAvailable: Bool {
-        override.withLock { $0 } ?? (width > 1 && BLASColumnProbe.columnsAreIndependentOfPosition)
+        override.withLock { $0 } ?? (width > 1)
     }
 
     /// Forces workers on or off (nil: decide from the machine), so tests exercise both paths on
@@ -84,43 +82,5 @@ public enum ConcurrentWorkers {
             state.depth -= 1
             if state.depth == 0 { OpenBLASLibrary.functions.setThreadCount(state.savedBLASThreads) }
         }
-    }
-}
-
-/// Checks once whether single-threaded matrix products give bit-identical results for identical
-/// columns at every position (true for OpenBLAS's AVX-512 kernels, false for its AVX2 ones).
-enum BLASColumnProbe {
-    static let columnsAreIndependentOfPosition: Bool = {
-        let saved = OpenBLASLibrary.functions.getThreadCount()
-        OpenBLASLibrary.functions.setThreadCount(1)
-        defer { OpenBLASLibrary.functions.setThreadCount(saved) }
-        return identicalColumnsAgree { a, b, c, m, n, k in
-            MatrixProduct.gemm(a, transposeA: false, b, transposeB: false, c, m: m, n: n, k: k)
-        }
-    }()
-
-    /// Multiplies a random [64, 600] matrix by a [600, 200] matrix whose columns are all the same
-    /// vector (sizes that cross the kernels' column tiles and depth blocks) with `gemm`, and reports
-    /// whether every column of the product is bit-identical to the first.
-    static func identicalColumnsAgree(
-        _ gemm: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
-    ) -> Bool {
-        let (m, k, n) = (64, 600, 200)
-        var rng = SeededRandom(seed: 7)
-        let a = (0..<(m * k)).map { _ in rng.nextUniform() - 0.5 }
-        let column = (0..<k).map { _ in rng.nextUniform() }
-        var b = [Float](repeating: 0, count: k * n)
-        for r in 0..<k { for j in 0..<n { b[r * n + j] = column[r] } }
-        var c = [Float](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in gemm(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, m, n, k) }
-            }
-        }
-        for r in 0..<m {
-            let first = c[r * n]
-            for j in 1..<n where c[r * n + j] != first { return false }
-        }
-        return true
     }
 }

@@ -397,7 +397,7 @@ public enum Convolution2D {
                                                 into: pgath.baseAddress!)
                                     source = UnsafePointer(pgath.baseAddress!)
                                 }
-                                MatrixProduct.gemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                MatrixProduct.parameterGemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
                                                    pd.baseAddress!, m: o, n: k, k: width, beta: 1)
                                 first += count
                             }
@@ -493,7 +493,7 @@ extension Convolution2D {
                                                 }
                                             }
                                         }
-                                        MatrixProduct.gemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                        MatrixProduct.parameterGemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
                                                            pdw.baseAddress!, m: o, n: k, k: width, beta: 1)
                                         // The columns are consumed: reuse the buffer for weightᵀ · gradient.
                                         MatrixProduct.gemm(pw.baseAddress!, transposeA: true, source, transposeB: false,

@@ -1,37 +1,54 @@
 import COpenBLAS
 
-/// Single-precision matrix products through OpenBLAS (`cblas_sgemm`), row-major.
+/// Single-precision matrix products, row-major.
 ///
-/// Threading: OpenBLAS's default (one thread per core) is kept. On the 2-core build machine,
-/// measured with `bench/engine_bench.sh` on a quiet machine, 2 threads against
-/// OPENBLAS_NUM_THREADS=1: sgemm 1024³ 211 vs 107 GFLOP/s, CNN-MAX-B training step (batch 100)
-/// 84 vs 108 ms, MLP-A 1.9 vs 2.7 ms — even the small per-chunk products gain from the second core.
+/// `gemm` — every product of a forward or backward pass — runs the engine's uniform kernels
+/// (`CUniformGemm`): each element of the result is one fused multiply-add chain over the inner
+/// dimension, in order, whatever its row or column, whatever the split over threads and whatever
+/// the instruction set (AVX-512, AVX2 + FMA, portable C). An image's activations and maps are thus
+/// bit-identical alone or at any position of any batch, on any number of cores, on every machine.
+/// OpenBLAS's kernels do not give that: their rounding depends on where a column falls in their
+/// tiles, and a tie in a max-pool window can then come out unequal (docs/engine.md).
 ///
-/// Kernels: OpenBLAS is opened at the first product, with its AVX-512 kernels requested on AMD
-/// processors that have them (see `OpenBLASLibrary`); `kernelDescription` says which ones run.
+/// `parameterGemm` — the weight gradients of training, sums over a whole batch where no image has a
+/// position to be independent of — runs OpenBLAS (`cblas_sgemm`, one thread per core).
 public enum MatrixProduct {
-    /// Opens OpenBLAS now (it is otherwise opened at the first product) and throws a clear error
-    /// when it cannot be loaded, so that programs can report it at start instead of stopping later.
+    /// Opens OpenBLAS now (it is otherwise opened at the first parameter gradient) and throws a
+    /// clear error when it cannot be loaded, so that programs can report it at start.
     public static func loadLibrary() throws {
         if case .failure(let error) = OpenBLASLibrary.loaded { throw error }
     }
 
-    /// Which OpenBLAS kernels run, e.g. "OpenBLAS SkylakeX kernels (requested by Glassbox)".
+    /// Which kernels run, e.g. "uniform AVX2 + FMA kernels on 2 cores; OpenBLAS Haswell kernels for
+    /// parameter gradients, 2 threads".
     public static var kernelDescription: String {
         let library = OpenBLASLibrary.functions
-        return "OpenBLAS \(library.coreName) kernels"
+        return "uniform \(UniformProduct.kernel.name) kernels on \(ParallelLoop.width) cores; OpenBLAS \(library.coreName) kernels"
             + (library.requestedCoreType != nil ? " (requested by Glassbox for this processor)" : "")
-            + ", \(library.getThreadCount()) threads"
+            + " for parameter gradients, \(library.getThreadCount()) threads"
     }
 
-    /// C = alpha · op(A) · op(B) + beta · C on raw row-major buffers, where op(A) is m×k and
-    /// op(B) is k×n. `a` is stored m×k (or k×m when `transposeA`), `b` k×n (or n×k when `transposeB`).
+    /// C = op(A) · op(B) (beta 0) or C + op(A) · op(B) (beta 1) on raw row-major buffers, where
+    /// op(A) is m×k and op(B) is k×n; `a` is stored m×k (or k×m when `transposeA`), `b` k×n (or n×k
+    /// when `transposeB`). Uniform: see the type's documentation. Split over the cores when large.
     @inline(__always)
     public static func gemm(
         _ a: UnsafePointer<Float>, transposeA: Bool,
         _ b: UnsafePointer<Float>, transposeB: Bool,
         _ c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+        m: Int, n: Int, k: Int, beta: Float = 0
+    ) {
+        precondition(beta == 0 || beta == 1, "gemm: beta must be 0 or 1")
+        UniformProduct.gemm(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, n: n, k: k, accumulate: beta == 1)
+    }
+
+    /// C = op(A) · op(B) + beta · C through OpenBLAS (multi-threaded), for parameter gradients:
+    /// fast on the wide sums over a batch, but not uniform (results depend on positions in tiles).
+    public static func parameterGemm(
+        _ a: UnsafePointer<Float>, transposeA: Bool,
+        _ b: UnsafePointer<Float>, transposeB: Bool,
+        _ c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, beta: Float = 0
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
@@ -44,7 +61,7 @@ public enum MatrixProduct {
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha,
+            Int32(m), Int32(n), Int32(k), 1,
             a, Int32(transposeA ? m : k),
             b, Int32(transposeB ? k : n),
             beta, c, Int32(n))

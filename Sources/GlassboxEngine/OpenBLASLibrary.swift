@@ -104,6 +104,10 @@ enum OpenBLASLibrary {
             return .failure(.invalidArgument(operation: "OpenBLAS", message: "the OpenBLAS library that was loaded lacks "
                 + missing.joined(separator: ", ")))
         }
+        // $GLASSBOX_THREADS holds OpenBLAS to as many threads, unless OpenBLAS's own variable says otherwise.
+        if getenv("GLASSBOX_THREADS") != nil, getenv("OPENBLAS_NUM_THREADS") == nil, getThreads() > Int32(ParallelLoop.width) {
+            setThreads(Int32(ParallelLoop.width))
+        }
         return .success(Functions(sgemm: sgemm, getThreadCount: getThreads, setThreadCount: setThreads, coreName: coreName,
                                   requestedCoreType: requested))
     }

@@ -6,8 +6,14 @@ import Dispatch
 /// on the split, because every iteration writes its own part of the output. Inside
 /// `ConcurrentWorkers` (whole passes already running side by side) the blocks run in order.
 enum ParallelLoop {
-    /// The number of blocks work is split into: the active processor count, at most 8.
-    static let width = Swift.max(1, Swift.min(8, ProcessInfoShim.activeProcessorCount))
+    /// The number of blocks work is split into: `$GLASSBOX_THREADS` when set (a kernel on a shared
+    /// classroom server can be held to one core), else the online processor count, at most 8.
+    static let width: Int = {
+        if let value = getenv("GLASSBOX_THREADS").flatMap({ Int(String(cString: $0)) }), value >= 1 {
+            return Swift.min(value, 64)
+        }
+        return Swift.max(1, Swift.min(8, ProcessInfoShim.activeProcessorCount))
+    }()
 
     /// Calls `body(range)` for disjoint ranges covering 0..<count, concurrently when
     /// `count · workPerIteration` ≥ `minimumWork` and there is more than one core.

@@ -57,28 +57,8 @@ final class ConcurrentWorkersTests: XCTestCase {
         XCTAssertEqual(orders.withLock { $0 }, [[0, 1, 2, 3], [0, 1, 2, 3]])
     }
 
-    func testTheProbeTellsPositionIndependentProductsFromOthers() {
-        func naive(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int) {
-            for i in 0..<m {
-                for j in 0..<n {
-                    var total: Float = 0
-                    for p in 0..<k { total += a[i * k + p] * b[p * n + j] }
-                    c[i * n + j] = total
-                }
-            }
-        }
-        XCTAssertTrue(BLASColumnProbe.identicalColumnsAgree(naive))
-        // A kernel that accumulates the columns of its first tile in another order.
-        XCTAssertFalse(BLASColumnProbe.identicalColumnsAgree { a, b, c, m, n, k in
-            naive(a, b, c, m, n, k)
-            for i in 0..<m {
-                var total: Float = 0
-                for p in stride(from: k - 1, through: 0, by: -1) { total += a[i * k + p] * b[p * n] }
-                c[i * n] = total
-            }
-        })
-        // The real library answers either way; workers follow it when not overridden.
+    func testWorkersAreAvailableOnEveryMachineWithMoreThanOneCore() {
         ConcurrentWorkers.setAvailability(nil)
-        XCTAssertEqual(ConcurrentWorkers.isAvailable, ConcurrentWorkers.width > 1 && BLASColumnProbe.columnsAreIndependentOfPosition)
+        XCTAssertEqual(ConcurrentWorkers.isAvailable, ConcurrentWorkers.width > 1)
     }
 }

@@ -49,6 +49,34 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(dPeak.scalars[4], 9)
     }
 
+    func testTiesGoToTheFirstMaximalCellInRowMajorOrderInEveryWindowShape() throws {
+        // All cells equal: in every window the top-left real cell wins, forward and backward, as in
+        // PyTorch; padded cells never win.
+        for (window, stride, padding) in [((2, 2), (2, 2), Padding.valid), ((2, 2), (2, 2), .same), ((3, 3), (2, 2), .same),
+                                          ((2, 2), (1, 1), .valid), ((3, 3), (1, 1), .same)] {
+            let flat = Tensor(repeating: 4, shape: [2, 1, 5, 5])
+            let g = try Pooling2D.geometry(input: flat.shape, window: window, stride: stride, padding: padding, operation: "test")
+            let y = try Pooling2D.maxForward(flat, window: window, stride: stride, padding: padding)
+            XCTAssertTrue(y.scalars.allSatisfy { $0 == 4 })
+            let ones = Tensor(repeating: 1, shape: y.shape)
+            let d = try Pooling2D.maxBackward(input: flat, outputGradient: ones, window: window, stride: stride, padding: padding)
+            var expected = [Float](repeating: 0, count: 25)
+            for oy in 0..<g.outputHeight {
+                for ox in 0..<g.outputWidth {
+                    let row = max(0, oy * stride.0 - g.padTop), column = max(0, ox * stride.1 - g.padLeft)
+                    expected[row * 5 + column] += 1
+                }
+            }
+            XCTAssertEqual(Array(d.scalars[0..<25]), expected, "\(window) \(stride) \(padding)")
+            XCTAssertEqual(Array(d.scalars[25..<50]), expected, "\(window) \(stride) \(padding): second image")
+        }
+        // A tie between the second and the fourth cell: the second wins.
+        let x = Tensor(shape: [1, 1, 3, 3], scalars: [1, 7, 2, 0, 7, 7, 3, 1, 7])
+        let d = try Pooling2D.maxBackward(input: x, outputGradient: Tensor(shape: [1, 1, 1, 1], scalars: [5]),
+                                          window: (3, 3), stride: (3, 3), padding: .valid)
+        XCTAssertEqual(d.scalars, [0, 5, 0, 0, 0, 0, 0, 0, 0])
+    }
+
     func testPoolingMatchesNaiveOverConfigurations() throws {
         var seed: UInt64 = 90
         for window in 1...3 {

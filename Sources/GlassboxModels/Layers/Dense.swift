@@ -76,7 +76,7 @@ public final class Dense: Layer {
             gy.scalars.withUnsafeBufferPointer { pg in
                 step.input.scalars.withUnsafeBufferPointer { px in
                     weight.gradient.scalars.withUnsafeMutableBufferPointer { pd in
-                        MatrixProduct.gemm(pg.baseAddress!, transposeA: true, px.baseAddress!, transposeB: false,
+                        MatrixProduct.parameterGemm(pg.baseAddress!, transposeA: true, px.baseAddress!, transposeB: false,
                                            pd.baseAddress!, m: outputs, n: inputs, k: n, beta: 1)
                     }
                 }
