@@ -1,3 +1,5 @@
+import CUniformGemm
+
 /// 2-D convolution (cross-correlation, as in PyTorch and TensorFlow) on NCHW batches, by im2col and
 /// one `sgemm` per image, with the backward passes for the input (col2im: the transposed
 /// convolution), the weights and the bias.
@@ -201,6 +203,7 @@ public enum Convolution2D {
         if let bias, bias.shape != [o] {
             throw EngineError.shapeMismatch(operation: "conv2d", expected: "[\(o)] bias", got: bias.shape)
         }
+        if budget == nil { return direct(input: x, weight: weight, bias: bias, geometry: g) }
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
         let imageSize = c * g.inputHeight * g.inputWidth
@@ -252,6 +255,83 @@ public enum Convolution2D {
             }
         }
         return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out)
+    }
+
+    /// The C shape of a convolution with geometry `g` on `channels` input channels.
+    static func uniformShape(_ g: WindowGeometry, channels: Int) -> UniformConvShape {
+        UniformConvShape(channels: channels, height: g.inputHeight, width: g.inputWidth, kernel_h: g.kernelHeight,
+                         kernel_w: g.kernelWidth, stride_h: g.strideHeight, stride_w: g.strideWidth, pad_top: g.padTop,
+                         pad_left: g.padLeft, out_h: g.outputHeight, out_w: g.outputWidth)
+    }
+
+    /// y = conv(x, weight) + bias without an im2col matrix (`uniform_conv`): each output is the
+    /// same fused multiply-add chain as the im2col product's, so the two paths agree bit for bit.
+    /// Images are split over the cores.
+    static func direct(input x: Tensor, weight: Tensor, bias: Tensor?, geometry g: WindowGeometry) -> Tensor {
+        let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
+        let spatial = g.outputHeight * g.outputWidth
+        var out = [Float](scratch: n * o * spatial)
+        if out.isEmpty { return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out) }
+        var shape = uniformShape(g, channels: c)
+        let kernel = UniformProduct.kernel.c
+        let work = o * spatial * c * g.kernelHeight * g.kernelWidth
+        x.scalars.withUnsafeBufferPointer { px in
+            weight.scalars.withUnsafeBufferPointer { pw in
+                out.withUnsafeMutableBufferPointer { po in
+                    withUnsafePointer(to: &shape) { pshape in
+                        nonisolated(unsafe) let (px, pw, po, pshape) = (px.baseAddress!, pw.baseAddress!, po.baseAddress!, pshape)
+                        ParallelLoop.forEachBlock(n, workPerIteration: work) { images in
+                            uniform_conv(kernel, pw, o, pshape, px + images.lowerBound * c * g.inputHeight * g.inputWidth,
+                                         images.count, po + images.lowerBound * o * spatial)
+                        }
+                    }
+                    if let bias {
+                        bias.scalars.withUnsafeBufferPointer { pb in
+                            for image in 0..<n {
+                                for ch in 0..<o {
+                                    let line = po.baseAddress! + (image * o + ch) * spatial, value = pb[ch]
+                                    for i in 0..<spatial { line[i] += value }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, o, g.outputHeight, g.outputWidth], scalars: out)
+    }
+
+    /// The input gradient of a stride-1 convolution as a correlation of the output gradient with the
+    /// flipped, transposed weights (`uniform_conv_input_gradient`), split over the cores by image.
+    static func directInputGradient(outputGradient gy: Tensor, weight: Tensor, inputShape: [Int], geometry g: WindowGeometry) -> Tensor {
+        let (n, c, o) = (inputShape[0], inputShape[1], weight.shape[0])
+        let planeSize = c * g.inputHeight * g.inputWidth
+        let spatial = g.outputHeight * g.outputWidth
+        var dx = [Float](scratch: n * planeSize)
+        if dx.isEmpty { return Tensor(shape: inputShape, scalars: dx) }
+        var shape = uniformShape(g, channels: c)
+        let kernel = UniformProduct.kernel.c
+        let work = c * g.inputHeight * g.inputWidth * o * g.kernelHeight * g.kernelWidth
+        gy.scalars.withUnsafeBufferPointer { pg in
+            weight.scalars.withUnsafeBufferPointer { pw in
+                dx.withUnsafeMutableBufferPointer { pd in
+                    withUnsafePointer(to: &shape) { pshape in
+                        nonisolated(unsafe) let (pg, pw, pd, pshape) = (pg.baseAddress!, pw.baseAddress!, pd.baseAddress!, pshape)
+                        ParallelLoop.forEachBlock(n, workPerIteration: work) { images in
+                            uniform_conv_input_gradient(kernel, pw, o, pshape, pg + images.lowerBound * o * spatial, images.count,
+                                                        pd + images.lowerBound * planeSize)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: inputShape, scalars: dx)
+    }
+
+    /// Whether the input gradient runs as a direct correlation: stride 1 (the transposed
+    /// convolution is then a convolution) and enough input channels to fill a tile's columns.
+    static func usesDirectInputGradient(_ g: WindowGeometry, channels: Int) -> Bool {
+        g.strideHeight == 1 && g.strideWidth == 1 && channels >= 8
     }
 
     /// Copies a chunk's product [O, count·S] into NCHW images first..<first+count of `out`, adding
@@ -310,6 +390,9 @@ public enum Convolution2D {
         let g = try geometry(input: inputShape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (inputShape[0], inputShape[1], weight.shape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d input gradient")
+        if budget == nil, usesDirectInputGradient(g, channels: c) {
+            return directInputGradient(outputGradient: gy, weight: weight, inputShape: inputShape, geometry: g)
+        }
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
         let planeSize = c * g.inputHeight * g.inputWidth

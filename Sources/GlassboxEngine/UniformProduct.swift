@@ -19,6 +19,7 @@ public enum UniformProduct {
     public enum Kernel: String, CaseIterable, Sendable {
         case portable, avx2, avx512
 
+        /// The C kernel selector.
         var c: UniformGemmKernel {
             switch self {
             case .portable: UniformGemmKernelPortable

@@ -157,6 +157,39 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    /// The direct convolution (no im2col matrix) computes the im2col product's fused multiply-add
+    /// chains, so the two paths agree bit for bit on every kernel; the direct input gradient (stride
+    /// 1, ≥ 8 channels) is the adjoint of the forward map and matches col2im to rounding.
+    func testDirectConvolutionEqualsTheIm2colProductBitForBit() throws {
+        defer { UniformProduct.use(nil) }
+        let cases: [([Int], [Int], Int, Padding)] = [
+            ([3, 1, 28, 28], [32, 1, 3, 3], 1, .same), ([2, 9, 14, 13], [20, 9, 3, 3], 1, .same),
+            ([2, 16, 7, 7], [40, 16, 3, 3], 1, .same), ([3, 5, 9, 7], [13, 5, 5, 5], 2, .same),
+            ([2, 3, 8, 8], [10, 3, 4, 4], 2, .same), ([2, 8, 6, 6], [3, 8, 3, 3], 1, .valid), ([1, 2, 5, 6], [4, 2, 2, 3], 1, .valid),
+        ]
+        for kernel in UniformProduct.Kernel.allCases where kernel.isSupported {
+            UniformProduct.use(kernel)
+            for (index, (xShape, wShape, s, padding)) in cases.enumerated() {
+                let x = randomTensor(xShape, seed: 1000 + UInt64(index)).map { ($0 * 4).rounded() / 4 }
+                let w = randomTensor(wShape, seed: 1100 + UInt64(index))
+                let b = randomTensor([wShape[0]], seed: 1200 + UInt64(index))
+                let direct = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding)
+                let im2col = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding, budget: 1)
+                XCTAssertEqual(direct.shape, im2col.shape)
+                XCTAssertTrue(direct.scalars.elementsEqual(im2col.scalars, by: { $0.bitPattern == $1.bitPattern }),
+                              "\(kernel) \(xShape) \(wShape) s\(s) \(padding)")
+                let gy = randomTensor(direct.shape, seed: 1300 + UInt64(index))
+                let dx = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (s, s),
+                                                         padding: padding)
+                let col2im = try Convolution2D.inputGradient(outputGradient: gy, weight: w, inputShape: x.shape, stride: (s, s),
+                                                             padding: padding, budget: 1)
+                assertClose(dx.scalars, col2im.scalars, tolerance: 1e-5)
+                let g = try Convolution2D.geometry(input: x.shape, weight: w.shape, stride: (s, s), padding: padding)
+                XCTAssertEqual(Convolution2D.usesDirectInputGradient(g, channels: xShape[1]), s == 1 && xShape[1] >= 8)
+            }
+        }
+    }
+
     func testInputGradientByHandIsTransposedConvolution() throws {
         // 1×1 input channel, 3×3 image, 2×2 kernel [[1,2],[3,4]], VALID, stride 1: output 2×2.
         // A unit gradient at output (0,0) spreads the kernel over input rows 0–1, cols 0–1.

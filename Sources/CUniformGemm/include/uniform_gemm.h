@@ -37,6 +37,32 @@ void uniform_gemm(UniformGemmKernel kernel, int transA, int transB, long m, long
 long uniform_gemm_tile_rows(UniformGemmKernel kernel);
 long uniform_gemm_tile_columns(UniformGemmKernel kernel);
 
+/// The geometry of a convolution: input planes `height` × `width` of `channels` channels, a
+/// `kernel_h` × `kernel_w` window moved by `stride_h`, `stride_w`, `pad_top` and `pad_left` zero rows
+/// and columns before the input, and `out_h` × `out_w` outputs (zeros are read past every edge).
+typedef struct {
+    long channels, height, width;
+    long kernel_h, kernel_w, stride_h, stride_w;
+    long pad_top, pad_left;
+    long out_h, out_w;
+} UniformConvShape;
+
+/// out[n][o][oy][ox] = Σ w[o][c][ki][kj] · x[n][c][oy·stride_h − pad_top + ki][ox·stride_w − pad_left + kj]
+/// over (c, ki, kj) in that order, one fused multiply-add chain per element from zero (the order
+/// and chain of `uniform_gemm` on the im2col matrix), for `images` NCHW images; w is
+/// [out_channels][channels][kernel_h][kernel_w]. The im2col matrix is never formed: the kernel
+/// reads each window from a zero-padded copy of a few images at a time. Single-threaded; images are
+/// independent, so callers split them over threads.
+void uniform_conv(UniformGemmKernel kernel, const float *w, long out_channels, const UniformConvShape *shape,
+                  const float *x, long images, float *out);
+
+/// The input gradient of a stride-1 convolution with the geometry `shape` (of the forward pass):
+/// gx[n][c][y][x] = Σ w[o][c][ki][kj] · gy[n][o][y + pad_top − ki][x + pad_left − kj], the
+/// correlation of gy with the weights flipped in space and transposed in channels, computed by
+/// `uniform_conv` (one chain per element over (o, ki', kj') in order).
+void uniform_conv_input_gradient(UniformGemmKernel kernel, const float *w, long out_channels,
+                                 const UniformConvShape *shape, const float *gy, long images, float *gx);
+
 #ifdef __cplusplus
 }
 #endif
