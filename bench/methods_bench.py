@@ -18,6 +18,7 @@ Usage: python3 bench/methods_bench.py [--glassbox .build/release/glassbox] [--ro
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -154,6 +155,17 @@ def compare_with_captum(args, summary):
         for i in range(0, noisy.shape[0], summary["batch_size"])]).reshape(count, samples, *images.shape[1:]).mean(1)
     sg_diff = (same_noise - maps["smoothgrad"]).abs().max().item()
     sg_scale = same_noise.abs().max().item()
+    # The same gradients in float64: where float32 implementations differ, it is a max-pool window
+    # whose two largest noisy values lie within rounding of each other (a near tie), and float64
+    # tells which side is right.
+    exact = ChapterCNN().double()
+    exact.load_state_dict({k: v.double() for k, v in load_file(os.path.join(out, "weights.safetensors")).items()})
+    exact.eval()
+    x64 = noisy.double().clone().requires_grad_(True)
+    exact(x64).gather(1, repeated[:, None]).sum().backward()
+    reference = x64.grad.reshape(count, samples, *images.shape[1:]).mean(1).float()
+    sg_exact_ours = (maps["smoothgrad"] - reference).abs().max().item() / reference.abs().max().item()
+    sg_exact_torch = (same_noise - reference).abs().max().item() / reference.abs().max().item()
     ranges = (images.flatten(1).max(1).values - images.flatten(1).min(1).values)
     sigma = float(summary["noise"] * ranges.mean())
     tunnel = NoiseTunnel(saliency)
@@ -167,7 +179,8 @@ def compare_with_captum(args, summary):
         "ig_check": f"max |Δ| = {ig_diff:.3g} (map max {ig_scale:.3g}; relative {ig_diff / ig_scale:.2g}, "
                     f"{'within' if ig_diff <= 1e-4 * ig_scale else 'OUTSIDE'} the 1e-4 aim)",
         "sg_check": f"max |Δ| on the same noise = {sg_diff:.3g} (map max {sg_scale:.3g}; relative {sg_diff / sg_scale:.2g}, "
-                    f"{'within' if sg_diff <= 1e-4 * sg_scale else 'OUTSIDE'} the 1e-4 aim)",
+                    f"{'within' if sg_diff <= 1e-4 * sg_scale else 'OUTSIDE'} the 1e-4 aim); against float64 "
+                    f"PyTorch on the same noise, relative: Glassbox {sg_exact_ours:.2g}, PyTorch float32 {sg_exact_torch:.2g}",
     }
 
 
@@ -220,6 +233,19 @@ def main():
         glassbox_ig = [s["ig_ms_per_image"] for s, _ in rows]
         glassbox_sg = [s["smoothgrad_ms_per_image"] for s, _ in rows]
         print(f"Glassbox integrated gradients: {spread(glassbox_ig)} ms/image, median (range) of {len(rows)} rounds")
+        last = rows[-1][0]
+        if "ig_bound_ms_per_image" in last:
+            bound = last["ig_bound_ms_per_image"]
+            print(f"  bound: {last['ig_flops_per_image'] / 1e9:.2f} GFLOP per image at the products' "
+                  f"{last['product_gflops']:.0f} GFLOP/s (1024³, all cores) = {bound:.1f} ms/image; "
+                  f"Glassbox reaches {bound / statistics.median(glassbox_ig):.0%} of it")
+            print(f"  one pass of {last['batch_size']} rows, per layer (ms, forward / input gradient, GFLOP):")
+            total_f = sum(l["forward_ms"] for l in last["layers"])
+            total_b = sum(l["backward_ms"] for l in last["layers"])
+            for l in last["layers"]:
+                print(f"    {l['layer']:<10} {l['kind']:<8} {l['forward_ms']:7.2f} {l['backward_ms']:7.2f}"
+                      + (f"   {l['gflop']:.2f}" if l["gflop"] else ""))
+            print(f"    {'total':<19} {total_f:7.2f} {total_b:7.2f}")
         print(f"Glassbox SmoothGrad:           {spread(glassbox_sg)} ms/image")
         captum = [c for _, c in rows if c is not None]
         if len(captum) == len(rows):

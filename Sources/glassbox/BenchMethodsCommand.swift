@@ -100,17 +100,79 @@ struct BenchMethodsCommand: ParsableCommand {
         ])
         try maps.write(to: directory.appendingPathComponent("maps.safetensors"))
 
+        let (layerTimes, bound) = try Self.layerBreakdown(network, rows: batchSize, steps: steps)
+
         let count = Double(labels.count)
         let gaps = (0..<labels.count).map { i in
             Double(abs(igMaps.sumPerImage[i] - (igMaps.outputs[i] - igMaps.baselineOutputs![i])))
         }
         let summary: [String: Any] = [
             "images": source, "steps": steps, "samples": samples, "noise": Double(noise), "batch_size": batchSize,
-            "model": model, "blas": MatrixProduct.kernelDescription + (ConcurrentWorkers.isAvailable ? "; whole passes side by side on \(ConcurrentWorkers.width) cores" : "; passes one at a time (products depend on column position)"), "ig_ms_per_image": igTime / count, "smoothgrad_ms_per_image": sgTime / count,
+            "model": model, "blas": MatrixProduct.kernelDescription + (ConcurrentWorkers.isAvailable ? "; whole passes side by side on \(ConcurrentWorkers.width) cores" : "; passes one at a time (one core)"), "ig_ms_per_image": igTime / count, "smoothgrad_ms_per_image": sgTime / count,
             "ig_max_completeness_gap": gaps.max() ?? 0, "out": directory.path,
+            "layers": layerTimes, "ig_flops_per_image": bound.flops, "product_gflops": bound.rate,
+            "ig_bound_ms_per_image": bound.milliseconds,
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
+    }
+
+    /// Where the time of one explanation pass goes: each layer's forward and input-gradient time
+    /// on a batch of `rows` images (medians of 5 runs, in ms), the multiply-adds of one integrated-
+    /// gradients explanation (forward and input gradient of every dense and conv layer, `steps`
+    /// passes), the rate of the product kernels on all cores (best of 3 products of 1024³, GFLOP/s)
+    /// and the time those multiply-adds alone would take at that rate: the bound no implementation
+    /// on this machine's products can beat.
+    static func layerBreakdown(_ network: Sequential, rows: Int, steps: Int)
+        throws -> (layers: [[String: Any]], bound: (flops: Double, rate: Double, milliseconds: Double)) {
+        var rng = SeededRandom(seed: 5)
+        let inputs = Tensor(shape: [rows] + network.inputShape,
+                            scalars: (0..<(rows * network.inputShape.reduce(1, *))).map { _ in rng.nextUniform() })
+        let record = try network.forwardRecording(inputs, training: false)
+        func median(_ body: () throws -> Void) rethrows -> Double {
+            var times: [Double] = []
+            for _ in 0..<5 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            return times.sorted()[2]
+        }
+        var layers: [[String: Any]] = []
+        var flopsPerRow = 0.0
+        for step in record.steps {
+            let context = ForwardContext(training: false)
+            let forward = try median { _ = try step.layer.forward(step.input, context: context) }
+            let signal = Tensor(repeating: 1, shape: step.output.shape)
+            let backward = try median { _ = try step.layer.backward(signal, step: step, accumulateParameterGradients: false) }
+            var flops = 0.0
+            if let dense = step.layer as? Dense { flops = 2 * Double(dense.inputs * dense.outputs) }
+            if let conv = step.layer as? Conv2D {
+                flops = 2 * Double(step.output.count / rows * conv.inChannels * conv.kernel.0 * conv.kernel.1)
+            }
+            flopsPerRow += 2 * flops  // forward and input gradient
+            layers.append(["layer": step.layer.name, "kind": step.layer.kind.rawValue, "forward_ms": forward,
+                           "backward_ms": backward, "gflop": 2 * flops * Double(rows) / 1e9])
+        }
+        let n = 1024
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        MatrixProduct.gemm(a.baseAddress!, transposeA: false, b.baseAddress!, transposeB: false, c.baseAddress!,
+                                           m: n, n: n, k: n)
+                    }
+                }
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let rate = 2 * Double(n * n * n) / best / 1e9
+        let flops = flopsPerRow * Double(steps)
+        return (layers, (flops, rate, flops / (rate * 1e9) * 1e3))
     }
 
     /// The parameters under the names of `methods_bench.py`'s PyTorch module (conv1…conv3, fc1,

@@ -208,6 +208,22 @@ final class PathAndNoiseTests: XCTestCase {
         XCTAssertTrue(try smooth.attribute(x, targets: .classes([1, 2])).isClose(to: running[2], absolute: 1e-7, relative: 1e-6))
     }
 
+    func testTheFirstNSamplesOfALongerRunAreAShorterRunForEveryImage() throws {
+        // smoothGrad(samples: 8, runningAverages: [4, 8]) "N 4" must equal smoothGrad(samples: 4)
+        // for every image, not only the first: noise depends on the image, the seed and the sample.
+        let network = try TestNetworks.conv(pooling: "max")
+        let x = TestNetworks.randomInputs([5, 1, 6, 6], seed: 64)
+        let model = try ExplainedModel(network, batchSize: 3)
+        let targets = Target.classes([0, 1, 2, 0, 1])
+        let running = try SmoothGrad(model, samples: 8, noise: .relative(0.15), seed: 3)
+            .runningAverages(x, targets: targets, at: [4, 8])
+        let four = try SmoothGrad(model, samples: 4, noise: .relative(0.15), seed: 3).attribute(x, targets: targets)
+        for i in 0..<5 {
+            XCTAssertTrue(try running[0].image(i).isClose(to: four.image(i), absolute: 1e-7, relative: 1e-6), "image \(i)")
+        }
+        XCTAssertFalse(try running[1].image(2).isClose(to: four.image(2), absolute: 1e-7, relative: 1e-6))
+    }
+
     func testRelativeNoiseScalesWithTheImageRange() throws {
         let network = try TestNetworks.dense()
         // Image 0 spans 0…1, image 1 spans 0…4: σ = 0.1 and 0.4.
