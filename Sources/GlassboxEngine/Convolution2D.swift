@@ -203,7 +203,9 @@ public enum Convolution2D {
         if let bias, bias.shape != [o] {
             throw EngineError.shapeMismatch(operation: "conv2d", expected: "[\(o)] bias", got: bias.shape)
         }
-        if budget == nil { return direct(input: x, weight: weight, bias: bias, geometry: g) }
+        if budget == nil, usesDirectForward(g, channels: c, outputChannels: o) {
+            return direct(input: x, weight: weight, bias: bias, geometry: g)
+        }
         let k = c * g.kernelHeight * g.kernelWidth
         let spatial = g.outputHeight * g.outputWidth
         let imageSize = c * g.inputHeight * g.inputWidth
@@ -326,6 +328,16 @@ public enum Convolution2D {
             }
         }
         return Tensor(shape: inputShape, scalars: dx)
+    }
+
+    /// Whether the forward pass runs without an im2col matrix. The direct path writes positions ×
+    /// channels and transposes them into NCHW at the end, which costs as much as the output; the
+    /// im2col path writes a C·kh·kw × positions matrix first. So the direct path is taken when the
+    /// window holds at least as many values as there are output channels (conv2 and conv3 of the
+    /// MNIST models: 288 and 576 against 64 and 128), im2col otherwise (a first layer: 9 against 32).
+    /// Both compute the same chains: the results are the same bits.
+    static func usesDirectForward(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Bool {
+        channels * g.kernelHeight * g.kernelWidth >= outputChannels
     }
 
     /// Whether the input gradient runs as a direct correlation: stride 1 (the transposed

@@ -173,7 +173,8 @@ final class ConvolutionTests: XCTestCase {
                 let x = randomTensor(xShape, seed: 1000 + UInt64(index)).map { ($0 * 4).rounded() / 4 }
                 let w = randomTensor(wShape, seed: 1100 + UInt64(index))
                 let b = randomTensor([wShape[0]], seed: 1200 + UInt64(index))
-                let direct = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding)
+                let g0 = try Convolution2D.geometry(input: x.shape, weight: w.shape, stride: (s, s), padding: padding)
+                let direct = Convolution2D.direct(input: x, weight: w, bias: b, geometry: g0)
                 let im2col = try Convolution2D.forward(input: x, weight: w, bias: b, stride: (s, s), padding: padding, budget: 1)
                 XCTAssertEqual(direct.shape, im2col.shape)
                 XCTAssertTrue(direct.scalars.elementsEqual(im2col.scalars, by: { $0.bitPattern == $1.bitPattern }),
