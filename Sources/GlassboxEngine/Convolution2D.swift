@@ -336,14 +336,29 @@ public enum Convolution2D {
     /// window holds at least as many values as there are output channels (conv2 and conv3 of the
     /// MNIST models: 288 and 576 against 64 and 128), im2col otherwise (a first layer: 9 against 32).
     /// Both compute the same chains: the results are the same bits.
+    /// Its scratch holds one image's positions × channels (and padded input) at least, so very large
+    /// images (beyond `directScratchLimit` floats) take the im2col path, which splits its columns.
     static func usesDirectForward(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Bool {
         channels * g.kernelHeight * g.kernelWidth >= outputChannels
+            && directScratch(g, channels: channels, outputChannels: outputChannels) <= directScratchLimit
+    }
+
+    /// The most floats of scratch the direct paths may need for one image (16 MB).
+    static let directScratchLimit = 4 << 20
+
+    /// Floats of scratch for one image: its padded input planes and its positions × channels (the
+    /// larger side of a forward pass or of its transposed correlation, with room for padding).
+    static func directScratch(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Int {
+        let plane = (g.inputHeight + g.kernelHeight) * (g.inputWidth + g.kernelWidth)
+        let positions = Swift.max(g.outputHeight * g.outputWidth, g.inputHeight * g.inputWidth)
+        return plane * Swift.max(channels, outputChannels) + positions * (Swift.max(channels, outputChannels) + 32)
     }
 
     /// Whether the input gradient runs as a direct correlation: stride 1 (the transposed
     /// convolution is then a convolution) and enough input channels to fill a tile's columns.
-    static func usesDirectInputGradient(_ g: WindowGeometry, channels: Int) -> Bool {
+    static func usesDirectInputGradient(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Bool {
         g.strideHeight == 1 && g.strideWidth == 1 && channels >= 8
+            && directScratch(g, channels: channels, outputChannels: outputChannels) <= directScratchLimit
     }
 
     /// Copies a chunk's product [O, count·S] into NCHW images first..<first+count of `out`, adding
@@ -402,7 +417,7 @@ public enum Convolution2D {
         let g = try geometry(input: inputShape, weight: weight.shape, stride: stride, padding: padding)
         let (n, c, o) = (inputShape[0], inputShape[1], weight.shape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d input gradient")
-        if budget == nil, usesDirectInputGradient(g, channels: c) {
+        if budget == nil, usesDirectInputGradient(g, channels: c, outputChannels: o) {
             return directInputGradient(outputGradient: gy, weight: weight, inputShape: inputShape, geometry: g)
         }
         let k = c * g.kernelHeight * g.kernelWidth

@@ -186,9 +186,18 @@ final class ConvolutionTests: XCTestCase {
                                                              padding: padding, budget: 1)
                 assertClose(dx.scalars, col2im.scalars, tolerance: 1e-5)
                 let g = try Convolution2D.geometry(input: x.shape, weight: w.shape, stride: (s, s), padding: padding)
-                XCTAssertEqual(Convolution2D.usesDirectInputGradient(g, channels: xShape[1]), s == 1 && xShape[1] >= 8)
+                XCTAssertEqual(Convolution2D.usesDirectInputGradient(g, channels: xShape[1], outputChannels: wShape[0]), s == 1 && xShape[1] >= 8)
             }
         }
+    }
+
+    func testVeryLargeImagesTakeTheIm2colPath() throws {
+        let g = try Convolution2D.geometry(input: [1, 64, 600, 600], weight: [64, 64, 3, 3], stride: (1, 1), padding: .same)
+        XCTAssertFalse(Convolution2D.usesDirectForward(g, channels: 64, outputChannels: 64))
+        XCTAssertFalse(Convolution2D.usesDirectInputGradient(g, channels: 64, outputChannels: 64))
+        let small = try Convolution2D.geometry(input: [1, 64, 14, 14], weight: [64, 64, 3, 3], stride: (1, 1), padding: .same)
+        XCTAssertTrue(Convolution2D.usesDirectForward(small, channels: 64, outputChannels: 64))
+        XCTAssertTrue(Convolution2D.usesDirectInputGradient(small, channels: 64, outputChannels: 64))
     }
 
     func testInputGradientByHandIsTransposedConvolution() throws {
