@@ -42,6 +42,17 @@ final class MethodCatalogTests: XCTestCase {
         }
     }
 
+    /// `batchSize:` defaults to the method layer's default, declared once (`ExplainedModel.defaultBatchSize`).
+    func testTheBatchSizeDefaultIsTheMethodLayers() throws {
+        let registry = BuiltinRegistry.glassbox
+        for method in MethodCatalog.all {
+            let id = method.declaration.id
+            let parameter = try XCTUnwrap(registry[id]?.parameters.first { $0.name == "batchSize" }, "\(id) has no batchSize:")
+            XCTAssertEqual(parameter.defaultValue, .int(ExplainedModel.defaultBatchSize), id)
+            XCTAssertTrue(registry[id]!.helpText.contains("batchSize: Int = \(ExplainedModel.defaultBatchSize)"), id)
+        }
+    }
+
     func testTheMethodsIndexIsTheCatalogs() throws {
         let url = root.appendingPathComponent("docs/methods/README.md")
         let document = try String(contentsOf: url, encoding: .utf8)
