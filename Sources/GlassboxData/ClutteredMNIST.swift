@@ -195,6 +195,8 @@ public struct ClutteredMNIST: Sendable {
         let leftPositions = max(1, 2 * ((canvas - width) / 2))
         let area = canvas * canvas
         let scale = configuration.pixelScale
+        try MemoryBudget.shared.check(WorkingMemory.bytes(floats: WorkingMemory.product([count, area])),
+                                      for: "\(count) cluttered images of \(canvas)×\(canvas)")
         var values = [Float](repeating: 0, count: count * area)
         var labels = [Int](repeating: 0, count: count)
         var placed: [ClutteredDigit] = []

@@ -65,6 +65,8 @@ extension ClutteredMNIST {
         guard height > 0, width > 0 else {
             throw DataError.badNumpy(path: name, reason: "images of \(height)×\(width) pixels are empty")
         }
+        try MemoryBudget.shared.check(WorkingMemory.bytes(floats: WorkingMemory.product([count, height, width])),
+                                      for: "the images of \(name) as floats (\(count)×\(height)×\(width))")
         let values: [Float]
         switch array.values {
         case .float32, .float64: values = array.floats()

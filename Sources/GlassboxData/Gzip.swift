@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import GlassboxEngine
 
 /// Gzip decompression and compression through zlib.
 ///
@@ -27,7 +28,9 @@ public enum Gzip {
             | Int(compressed[n - 1]) << 24
         var output = [UInt8]()
         // Deflate cannot expand more than about 1032:1, so a lying trailer cannot reserve absurd memory.
-        output.reserveCapacity(min(max(hint, 1 << 16), n * 1032, 1 << 30))
+        let capacity = min(max(hint, 1 << 16), n * 1032, 1 << 30)
+        try MemoryBudget.shared.check(capacity, for: "decompressing \(name) (\(capacity) bytes)")
+        output.reserveCapacity(capacity)
 
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -51,6 +54,12 @@ public enum Gzip {
                         stream.avail_out = UInt32(chunkSize)
                         status = inflate(&stream, Z_NO_FLUSH)
                         return chunkSize - Int(stream.avail_out)
+                    }
+                    // Past the capacity the array doubles: check the larger copy first (a lying trailer,
+                    // or a stream over 4 GiB whose trailer wraps around).
+                    if output.count + produced > output.capacity {
+                        let grown = 2 * max(output.capacity, produced)
+                        try MemoryBudget.shared.check(grown, for: "decompressing \(name) (more than \(output.count) bytes)")
                     }
                     switch status {
                     case Z_OK, Z_STREAM_END:

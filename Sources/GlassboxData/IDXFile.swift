@@ -1,4 +1,5 @@
 import Foundation
+import GlassboxEngine
 
 /// The raw contents of an IDX image file (magic 0x00000803): `count` images of `rows`×`columns`
 /// unsigned bytes, row-major, image after image.
@@ -117,7 +118,12 @@ public enum IDXFile {
 
     // MARK: - Internals
 
+    /// The whole file, after checking its size against the memory budget (`MemoryExhausted` when
+    /// it does not fit).
     static func readBytes(at url: URL) throws -> [UInt8] {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int {
+            try MemoryBudget.shared.check(size, for: "reading \(url.lastPathComponent) (\(size) bytes)")
+        }
         do {
             return [UInt8](try Data(contentsOf: url))
         } catch {

@@ -46,6 +46,9 @@ public struct MNIST: Sendable {
         }
         let trainDigits = try MNIST.digits(trainLabels, name: names.trainLabels)
         let testDigits = try MNIST.digits(testLabels, name: names.testLabels)
+        // Every pixel becomes a Float: check the whole dataset against the memory budget first.
+        let pixels = trainImages.pixels.count + testImages.pixels.count
+        try MemoryBudget.shared.check(pixels * MemoryLayout<Float>.stride, for: "MNIST's \(pixels) pixels as floats")
         validation = try MNIST.labelled(trainImages, trainDigits, range: 0..<validationCount)
         train = try MNIST.labelled(trainImages, trainDigits, range: validationCount..<trainImages.count)
         test = try MNIST.labelled(testImages, testDigits, range: 0..<testImages.count)

@@ -111,6 +111,7 @@ public enum NumpyFile {
         guard found == byteCount else {
             throw DataError.payloadSize(path: name, expected: byteCount, found: found)
         }
+        try MemoryBudget.shared.check(byteCount, for: "the array \(name) (\(header.shape), \(byteCount) bytes)")
         var values = bytes.withUnsafeBytes { raw in
             decodeValues(dtype, from: UnsafeRawBufferPointer(rebasing: raw[dataStart...]), count: count)
         }

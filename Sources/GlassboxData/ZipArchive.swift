@@ -1,4 +1,5 @@
 import CZlib
+import GlassboxEngine
 
 /// One member of a zip archive, as its central directory records it.
 struct ZipMember: Sendable, Equatable {
@@ -131,6 +132,7 @@ enum ZipArchive {
             throw fail("its \(member.compressedSize) bytes of data run past the end of the file")
         }
         let data = bytes[start..<(start + member.compressedSize)]
+        try MemoryBudget.shared.check(member.size, for: "the member '\(member.name)' of \(path) (\(member.size) bytes)")
         let contents: [UInt8]
         switch member.method {
         case 0:

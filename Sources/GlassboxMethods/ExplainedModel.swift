@@ -16,11 +16,13 @@ public struct ExplainedModel {
     /// The most images (path points, noisy copies…) sent through the network in one pass.
     public var batchSize: Int
 
+    /// The rows per pass when none are asked for: 128, Captum's usual internal batch. On CNN-MAX-B
+    /// explanation passes cost about the same per image at 64, 128 and 256 rows
+    /// (bench/engine_bench.sh with BENCH_EXPLAIN=1), and 128 halves the per-pass overheads of 64.
+    public static let defaultBatchSize = 128
+
     /// Wraps `network`; throws when its output is not a vector of logits or `batchSize` < 1.
-    /// The default of 128 rows per pass is Captum's usual internal batch; on CNN-MAX-B explanation
-    /// passes cost about the same per image at 64, 128 and 256 rows (bench/engine_bench.sh with
-    /// BENCH_EXPLAIN=1), and 128 halves the per-pass overheads of 64.
-    public init(_ network: Sequential, output: ExplainedOutput = .logit, batchSize: Int = 128) throws {
+    public init(_ network: Sequential, output: ExplainedOutput = .logit, batchSize: Int = ExplainedModel.defaultBatchSize) throws {
         guard network.outputShape.count == 1, network.outputShape[0] > 0 else {
             throw MethodError.unsupportedModel(
                 method: "explain", message: "the model's last layer should output [N, classes] logits, it outputs [N] + \(network.outputShape)")

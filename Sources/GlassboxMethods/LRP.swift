@@ -13,7 +13,7 @@ public struct LRP: BackwardMethod {
         details: "The composite gives a rule to every layer kind (Zennit's names: " + CompositeCatalog.all.map { "\($0.name) — \($0.summary)" }.joined(separator: "; ")
             + "). `rules:` overrides it per layer name, kind (\"dense\", \"conv\", \"pool\", \"activation\", …) or \"input\", e.g. "
             + "[\"dense\": \"epsilon\", \"conv\": \"zPlus\", \"input\": \"zB\"]; rule names: " + RuleNames.names.joined(separator: ", ")
-            + ", with numbers in parentheses where they take them (\"epsilon(0.1)\", \"alphaBeta(2)\", \"zB(-1, 1)\"). "
+            + " (in any case: \"zplus\" is \"zPlus\"), with numbers in parentheses where they take them (\"epsilon(0.1)\", \"alphaBeta(2)\", \"zB(-1, 1)\"). "
             + "Every map carries its conservation receipt: Σ R against f(x).",
         chapters: ["2.3"],
         options: [

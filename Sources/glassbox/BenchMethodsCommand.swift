@@ -33,7 +33,7 @@ struct BenchMethodsCommand: ParsableCommand {
     var noise: Float = 0.1
 
     @Option(help: "Images per forward/backward pass.")
-    var batchSize: Int = 128
+    var batchSize: Int = ExplainedModel.defaultBatchSize
 
     @Option(help: "Timed repetitions (the fastest is reported).")
     var repeats: Int = 3

@@ -1,6 +1,7 @@
 import Foundation
 import GlassboxData
 import GlassboxEngine
+import GlassboxFigures
 import GlassboxModels
 import XCTest
 @testable import GlassboxLanguage
@@ -46,6 +47,16 @@ final class BindingsCatalogMethodTests: XCTestCase {
         // The same map from the composite and from its rules written out.
         XCTAssertEqual(h.result("lrp(net, xs, composite: \"ZPlus\", rules: [\"pool\": \"proportional\", \"input\": \"zB\"]).values"),
                        h.result("deepTaylor(net, xs).values"))
+        // Rule names in any case, as the issue writes them: "zplus" is "zPlus", "zb" is "zB".
+        XCTAssertEqual(h.result("lrp(net, xs, rules: [\"dense\": \"Epsilon\", \"conv\": \"zplus\", \"input\": \"zb\"]).values"),
+                       h.result("lrp(net, xs, rules: [\"dense\": \"epsilon\", \"conv\": \"zPlus\", \"input\": \"zB\"]).values"))
+        XCTAssertEqual(h.result("lrp(net, xs, rules: [\"dense\": \"EPSILON(0.5)\", \"pool\": \"Proportional\"]).values"),
+                       h.result("lrp(net, xs, rules: [\"dense\": \"epsilon(0.5)\", \"pool\": \"proportional\"]).values"))
+        XCTAssertNotEqual(h.result("lrp(net, xs, rules: [\"conv\": \"zplus\"]).values"), h.result("lrp(net, xs, rules: [\"conv\": \"flat\"]).values"))
+        let unknown = h.error("lrp(net, xs, rules: [\"conv\": \"zplusss\"])")
+        XCTAssertEqual(unknown?.kind, .value)
+        XCTAssertEqual(unknown?.suggestions.first, "zPlus")
+        XCTAssertTrue(unknown?.message.contains("\"zplusss\"") == true, unknown?.message ?? "")
         // Did you mean: rule names, selectors, composites, option names and method names.
         XCTAssertEqual(h.error("lrp(net, xs, rules: [\"dense\": \"epsilonn\"])")?.suggestions.first, "epsilon")
         XCTAssertEqual(h.error("lrp(net, xs, rules: [\"fc11\": \"epsilon\"])")?.suggestions.first, "fc1")
@@ -63,6 +74,62 @@ final class BindingsCatalogMethodTests: XCTestCase {
         let located = h.error("integratedGradients(net, xs, steps: 0)")
         XCTAssertEqual(located?.message, "integratedGradients: argument 'steps' must be at least 1, got 0")
         XCTAssertNotNil(located?.range)
+    }
+
+    /// The receipt is visible in JupyterLab, which shows only the richest part of a display: the
+    /// HTML holds the figure (the same PNG) and the receipt under it; text/plain keeps the line.
+    func testTheReceiptIsShownInHTMLBesideThePNG() throws {
+        let h = harness()
+        for (call, expected) in [("lrpEpsilon(net, xs, epsilon: 0.01)", "f(x)"), ("deepTaylor(net, xs, output: \"reluLogit\")", "f(x)"),
+                                 ("integratedGradients(net, xs, steps: 4)", "f(x) − f(b)"), ("deepLift(mlp, xs, baseline: 0.2)", "f(x) − f(x⁰)")] {
+            guard case .object(let e as ExplanationValue) = try h.value(call) else { XCTFail(call); continue }
+            let error = try XCTUnwrap(e.explanation.receiptError, call)
+            for code in [call, "show(\(call))"] {
+                let before = h.host.displays.count
+                guard case .success(let result) = h.run(code) else { XCTFail(h.result(code)); continue }
+                let output = try XCTUnwrap(code.hasPrefix("show") ? h.host.displays.dropFirst(before).last(where: { $0.0.png != nil })?.0 : result, code)
+                let png = try XCTUnwrap(output.png, code)
+                let html = try XCTUnwrap(output.html, "\(code): no text/html beside the PNG")
+                // The figure itself, as a data URL of exactly the PNG's bytes, at its CSS width.
+                let prefix = "src=\"data:image/png;base64,"
+                let start = try XCTUnwrap(html.range(of: prefix), code).upperBound
+                let end = try XCTUnwrap(html[start...].firstIndex(of: "\""))
+                XCTAssertEqual(Data(base64Encoded: String(html[start..<end])), Data(png.bytes), code)
+                XCTAssertTrue(html.contains("width=\"\(png.width)\""), code)
+                // Under it: the receipt line with its largest gap, and the table per image.
+                XCTAssertTrue(html.contains("Σ map = \(HTMLText.escape(expected)) within <b>\(NumberFormat.significant(Double(error) * 100, digits: 2)) %</b>"),
+                              "\(code): \(html.suffix(600))")
+                XCTAssertTrue(html.contains("<table"), code)
+                XCTAssertEqual(html.components(separatedBy: "<tr>").count - 1, 1 + 3, "\(code): a header and one row per image")
+                XCTAssertTrue(output.text.contains("within"), "the console keeps the receipt in text/plain")
+                XCTAssertTrue(output.mimeData.keys.contains("text/html") && output.mimeData.keys.contains("image/png"), code)
+            }
+        }
+        // Maps without a receipt stay a plain PNG (no copy of the image in HTML).
+        guard case .success(let plain?) = h.run("saliency(net, xs)") else { return XCTFail() }
+        XCTAssertNotNil(plain.png)
+        XCTAssertNil(plain.html)
+    }
+
+    /// A DeepLIFT reference image of the wrong shape is one ValueError naming the argument and the
+    /// shapes; the session keeps its variables and the next cell runs.
+    func testADeepLiftReferenceOfTheWrongShapeIsOneClearError() throws {
+        let h = harness()
+        h.run("let keep = 42\nlet small = zeros([1, 1, 5, 5])")
+        for reference in ["small", "zeros([2, 1, 28, 28])", "zeros([28, 28])", "zeros([1, 28, 28, 1])"] {
+            let code = "deepLift(mlp, xs, baseline: \(reference))"
+            let error = try XCTUnwrap(h.error(code), code)
+            XCTAssertEqual(error.kind, .value, "\(code): \(error.kind) \(error.message)")
+            XCTAssertTrue(error.message.hasPrefix("deepLift: "), error.message)
+            XCTAssertEqual(error.message.components(separatedBy: "deepLift").count, 2, "the method is named once: \(error.message)")
+            XCTAssertTrue(error.message.hasPrefix("deepLift: argument 'baseline' is a reference image that should have shape [1] + [1, 28, 28] or [3] + [1, 28, 28], got "),
+                          error.message)
+            // The error points at the argument.
+            let range = try XCTUnwrap(error.range, code)
+            XCTAssertGreaterThanOrEqual(range.start.column, code.range(of: "baseline:")!.lowerBound.utf16Offset(in: code) + 1, code)
+        }
+        XCTAssertEqual(h.result("keep"), "42")
+        XCTAssertNil(h.error("deepLift(mlp, xs, baseline: zeros([1, 1, 28, 28]))"))
     }
 
     func testWrappersOverAnyMethod() throws {

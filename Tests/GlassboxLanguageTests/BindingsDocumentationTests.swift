@@ -1,4 +1,5 @@
 import Foundation
+import GlassboxMethods
 import XCTest
 @testable import GlassboxLanguage
 
@@ -36,9 +37,11 @@ final class BindingsDocumentationTests: XCTestCase {
         }
         let batch = try ImageBatch(tensor: .init(zeros: [1, 1, 2, 2]), labels: [0], origin: "t")
         for method in batch.methods { XCTAssertNoThrow(try Parser.parse(method.example), method.name) }
-        for name in ["dataset", "train", "evaluate", "predict", "save", "load", "model", "zoo", "show", "plot", "table",
-                     "sensitivity", "saliency", "gradientTimesInput", "deconvnet", "guidedBackprop", "integratedGradients",
-                     "smoothGrad", "classPrototypes"] {
+        // Every method of the catalog (attribution methods and the others) has its builtin.
+        let methodNames = MethodCatalog.declarations.map(\.id)
+        XCTAssertEqual(Set(methodNames).count, methodNames.count, "two catalog methods share a builtin name")
+        for name in methodNames { XCTAssertNotNil(registry[name], "no builtin for the catalog method \(name)") }
+        for name in ["dataset", "train", "evaluate", "predict", "save", "load", "model", "zoo", "show", "plot", "table"] {
             XCTAssertNotNil(registry[name], name)
         }
         XCTAssertEqual(registry["show"]?.labels.contains("over"), true, "the bindings' show replaces the core's")

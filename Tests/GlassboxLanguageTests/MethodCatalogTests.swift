@@ -42,6 +42,17 @@ final class MethodCatalogTests: XCTestCase {
         }
     }
 
+    /// `batchSize:` defaults to the method layer's default, declared once (`ExplainedModel.defaultBatchSize`).
+    func testTheBatchSizeDefaultIsTheMethodLayers() throws {
+        let registry = BuiltinRegistry.glassbox
+        for method in MethodCatalog.all {
+            let id = method.declaration.id
+            let parameter = try XCTUnwrap(registry[id]?.parameters.first { $0.name == "batchSize" }, "\(id) has no batchSize:")
+            XCTAssertEqual(parameter.defaultValue, .int(ExplainedModel.defaultBatchSize), id)
+            XCTAssertTrue(registry[id]!.helpText.contains("batchSize: Int = \(ExplainedModel.defaultBatchSize)"), id)
+        }
+    }
+
     func testTheMethodsIndexIsTheCatalogs() throws {
         let url = root.appendingPathComponent("docs/methods/README.md")
         let document = try String(contentsOf: url, encoding: .utf8)
@@ -51,6 +62,21 @@ final class MethodCatalogTests: XCTestCase {
             return
         }
         XCTAssertEqual(document, expected, "docs/methods/README.md is out of date: run the tests with GLASSBOX_UPDATE_DOCS=1")
+    }
+
+    /// README.md lists every method of the catalog (generated between markers), so it says what exists.
+    func testTheReadmeListsTheCatalogsMethods() throws {
+        let url = root.appendingPathComponent("README.md")
+        let document = try String(contentsOf: url, encoding: .utf8)
+        let expected = try XCTUnwrap(MethodDocumentation.updatingReadme(document), "markers missing in README.md")
+        if ProcessInfo.processInfo.environment["GLASSBOX_UPDATE_DOCS"] == "1" {
+            try expected.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        XCTAssertEqual(document, expected, "README.md's method list is out of date: run the tests with GLASSBOX_UPDATE_DOCS=1")
+        for declaration in MethodCatalog.declarations {
+            XCTAssertTrue(document.contains("(`\(declaration.id)`)"), "README.md does not list \(declaration.id)")
+        }
     }
 
     func testTheFigureScriptParsesAndDrawsOneFigurePerMethod() throws {

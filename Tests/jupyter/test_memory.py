@@ -1,10 +1,13 @@
 """Memory exhaustion fails the cell, not the kernel: under a small GLASSBOX_MEMORY_LIMIT, cells that
-grow a string, a list or a list of tensors without bound, and methods asked for absurd batches,
-end with a MemoryError (or finish within the budget); the kernel process lives, every variable
-survives and the next cell runs.
+grow a string, a list or a list of tensors without bound, builtins asked for results larger than
+the budget (matmul, conv2d, convTranspose2d, pooling, toList, joined, dataset loads), and methods
+asked for absurd batches, end with a MemoryError (or finish within the budget, or stop on an
+interrupt); the kernel process lives, every variable survives and the next cell runs.
 
 Binary: $GLASSBOX_BIN (default .build/debug/glassbox)."""
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -51,3 +54,74 @@ def test_methods_with_absurd_batches_stay_within_the_budget(kernel):
     assert kernel.proc.poll() is None
     reply, _ = kernel.execute("e.count")
     assert status(reply) == ("ok", None)
+
+
+@pytest.mark.parametrize("code, name", [
+    # an outer product of 10 GB, a convolution of 4 GB, a transposed convolution and a pooling
+    # gradient of 40 GB: refused before anything is allocated
+    ("matmul(zeros([50000, 1]), zeros([1, 50000]))", "matmul"),
+    ("conv2d(zeros([100, 1, 100, 100]), zeros([1000, 1, 3, 3]))", "conv2d"),
+    ("convTranspose2d(zeros([1, 1, 1, 1]), zeros([1, 1, 3, 3]), inputShape: [1, 1, 100000, 100000], stride: 100000)",
+     "convTranspose2d"),
+    ("avgPoolGradient(zeros([1, 1, 1, 1]), inputShape: [1, 1, 100000, 100000], window: 100000, stride: 100000)",
+     "avgPoolGradient"),
+    # results that fit one at a time, kept until they do not
+    ("let big = zeros([1, 1, 4096, 4096])\nvar kept = []\nfor i in 0..<10 { kept = kept + [maxPool(big, window: 1, stride: 1)] }",
+     "maxPool"),
+    ("let z = zeros([4096, 4096])\nvar lists = []\nfor i in 0..<10 { lists = lists + [z.toList()] }", "toList"),
+    ('var s = "ab"\nfor i in 0..<25 { s = s + s }\n[s, s, s, s, s, s, s, s].joined()', "joined"),
+])
+def test_builtins_check_their_results_against_the_budget(kernel, code, name):
+    reply, _ = kernel.execute("let keep = 41 + 1")
+    assert status(reply) == ("ok", None)
+    reply, _ = kernel.execute(code, stop_on_error=False)
+    assert status(reply) == ("error", "MemoryError"), reply["content"]
+    assert name in reply["content"]["evalue"] and "GLASSBOX_MEMORY_LIMIT" in reply["content"]["evalue"], reply["content"]
+    assert kernel.proc.poll() is None, "the kernel died"
+    reply, outputs = kernel.execute("keep")
+    assert status(reply) == ("ok", None)
+    assert [o["content"]["data"]["text/plain"] for o in outputs if o["header"]["msg_type"] == "execute_result"] == ["42"]
+
+
+def test_a_dataset_too_large_for_the_budget_is_a_memory_error(kernel, tmp_path):
+    np = pytest.importorskip("numpy")
+    # 70,000 blank 40×40 canvases: 112 MB as uint8 (a small file, deflated), 448 MB as floats
+    path = tmp_path / "cluttered.npz"
+    blank, labels = np.zeros((2, 1600), np.uint8), np.ones(2, np.uint8)
+    np.savez_compressed(path, X_train=np.zeros((70000, 1600), np.uint8), y_train=np.ones(70000, np.uint8),
+                        X_valid=blank, y_valid=labels, X_test=blank, y_test=labels)
+    reply, _ = kernel.execute("let keep = 41 + 1")
+    reply, _ = kernel.execute(f'let data = dataset("cluttered-mnist", path: "{path}")', stop_on_error=False)
+    assert status(reply) == ("error", "MemoryError"), reply["content"]
+    assert "dataset" in reply["content"]["evalue"], reply["content"]
+    assert kernel.proc.poll() is None
+    reply, _ = kernel.execute("keep")
+    assert status(reply) == ("ok", None)
+
+
+@pytest.mark.parametrize("code", [
+    "integratedGradients(net, xs, steps: 1000000, batchSize: 1000000000)",
+    "smoothGrad(net, xs, samples: 10000000, batchSize: 1000000000)",
+])
+def test_the_issues_method_cells_fail_or_stop_on_an_interrupt_and_the_session_lives(kernel, code):
+    """The cells of issue 16, as written: either a MemoryError, or they run within the budget and an
+    interrupt a moment later stops them; the kernel and every variable survive."""
+    reply, _ = kernel.execute('let net = model("cnn-max-b")\nlet xs = zeros([2, 1, 28, 28]) + 0.5\nlet keep = 42')
+    assert status(reply) == ("ok", None), reply["content"]
+    start = time.monotonic()
+    msg = kernel.send(kernel.shell, "execute_request", {
+        "code": code, "silent": False, "store_history": True, "user_expressions": {},
+        "allow_stdin": False, "stop_on_error": False})
+    reply = kernel.reply(kernel.shell, msg["header"]["msg_id"], timeout=1.5)
+    if reply is None:  # still running within the budget: interrupt it
+        interrupt = kernel.send(kernel.control, "interrupt_request")
+        assert kernel.reply(kernel.control, interrupt["header"]["msg_id"], timeout=5) is not None
+        reply = kernel.reply(kernel.shell, msg["header"]["msg_id"], timeout=10)
+    assert reply is not None, "no execute_reply"
+    assert time.monotonic() - start < 10
+    assert status(reply) in (("error", "MemoryError"), ("error", "KeyboardInterrupt")), reply["content"]
+    kernel.iopub_until_idle(msg["header"]["msg_id"], timeout=5)
+    assert kernel.proc.poll() is None, "the kernel died"
+    reply, outputs = kernel.execute("keep")
+    assert status(reply) == ("ok", None)
+    assert [o["content"]["data"]["text/plain"] for o in outputs if o["header"]["msg_type"] == "execute_result"] == ["42"]

@@ -1,6 +1,7 @@
 """What a student sees through the kernel: exit/quit ask the frontend to close (ask_exit), help is
 Markdown with a text/plain fallback, the Help menu only links to pages a browser opens, the console
-banner, and an interrupt during a 2,000,000-character identifier is answered at once.
+banner, an interrupt during a 2,000,000-character identifier is answered at once, and the receipt
+of a relevance map or of integrated gradients is in the HTML JupyterLab shows.
 
 Binary: $GLASSBOX_BIN (default .build/debug/glassbox)."""
 from __future__ import annotations
@@ -109,3 +110,27 @@ def test_interrupt_during_a_long_identifier_is_answered_promptly(kernel, code):
         assert len(content["evalue"]) < 2000, "the error does not echo the whole name"
     reply, _ = kernel.execute("6 * 7")
     assert reply["content"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("lrpEpsilon(net, xs)", "Σ map = f(x) within"),
+    ("deepTaylor(net, xs)", "Σ map = f(x) within"),
+    ("integratedGradients(net, xs, steps: 8)", "Σ map = f(x) − f(b) within"),
+])
+def test_the_receipt_is_in_the_html_jupyterlab_shows(kernel, call, expected):
+    """JupyterLab renders only the richest part of a display (text/html before image/png), so the
+    HTML carries the figure itself and the receipt under it; text/plain keeps it for the console."""
+    reply, _ = kernel.execute('let net = model("mlp-nb")\nlet xs = zeros([3, 1, 28, 28]) + 0.5')
+    assert reply["content"]["status"] == "ok", reply["content"]
+    for code, kind in [(call, "execute_result"), (f"show({call})", "display_data")]:
+        reply, outputs = kernel.execute(code)
+        assert reply["content"]["status"] == "ok", (code, reply["content"])
+        figures = [m["content"]["data"] for m in outputs if m["msg_type"] == kind and "image/png" in m["content"]["data"]]
+        assert len(figures) == 1, (code, [m["msg_type"] for m in outputs])
+        data = figures[0]
+        assert set(data) >= {"text/html", "image/png", "text/plain"}, (code, list(data))
+        html = data["text/html"]
+        assert f'src="data:image/png;base64,{data["image/png"]}"' in html, code
+        assert expected in html and "<table" in html, html[-800:]
+        assert html.count("<tr>") == 1 + 3, "a header and one row per image"
+        assert expected in data["text/plain"], data["text/plain"]

@@ -146,30 +146,6 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         }
     }
 
-    /// One row per image: the sum of its map against what the method's receipt says it equals.
-    func receiptTable() -> Table? {
-        guard let receipt = explanation.receipt else { return nil }
-        let sums = explanation.sumPerImage, expected = explanation.expectedSums
-        let symbol = explanation.targetLayer == nil ? explanation.output.symbol : "channel sum"
-        var columns = ["image", "target", "Σ map", "f(x) = \(symbol)"]
-        if explanation.baselineOutputs != nil { columns += ["f(reference)", receipt.expectedSymbol] }
-        columns += ["Σ map − \(receipt.expectedSymbol)"]
-        let rows: [[TableCell]] = (0..<explanation.count).map { i in
-            var row: [TableCell] = [.integer(i), .integer(explanation.targets[i]), .number(Double(sums[i])),
-                                    .number(Double(explanation.outputs[i]))]
-            if let baseline = explanation.baselineOutputs { row += [.number(Double(baseline[i])), .number(Double(expected[i]))] }
-            return row + [.number(Double(sums[i] - expected[i]))]
-        }
-        return try? Table(columns: columns, rows: rows, caption: "\(explanation.method): \(receipt.title), Σ map = \(receipt.expectedSymbol)")
-    }
-
-    /// The receipt in one line, e.g. "conservation: Σ map = f(x) within 2.1 % (largest gap of 10 images)".
-    var receiptLine: String? {
-        guard let receipt = explanation.receipt, let error = explanation.receiptError else { return nil }
-        return "\(receipt.title): Σ map = \(receipt.expectedSymbol) within \(NumberFormat.significant(Double(error) * 100, digits: 2)) % "
-            + "(largest gap over \(explanation.count) image\(explanation.count == 1 ? "" : "s"), relative to the largest |\(receipt.expectedSymbol)|); e.receipt has the table"
-    }
-
     public var textDescription: String {
         let sums = explanation.sumPerImage.prefix(10).map { NumberFormat.significant(Double($0), digits: 4) }.joined(separator: ", ")
         return "Explanation: \(explanation.title), \(explanation.count) image\(explanation.count == 1 ? "" : "s"), "
@@ -203,7 +179,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
             return RichOutput(text: textDescription)
         }
         let figure = try figure(options: displayOptions, overInput: style.overInput, function: "show")
-        return try ImageGridRendering.output(figure, text: textDescription, function: "show")
+        return try output(figure, function: "show")
     }
 
     // MARK: ScriptArithmetic

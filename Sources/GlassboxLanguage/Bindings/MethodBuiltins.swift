@@ -14,7 +14,7 @@ enum MethodBuiltins {
     static var outputNames: [String] { ExplainedOutput.allCases.map(\.rawValue) }
 
     /// The rows per pass when `batchSize:` is not given (the method layer's default).
-    static let defaultBatchSize = 128
+    static var defaultBatchSize: Int { ExplainedModel.defaultBatchSize }
 
     /// The parameters every method takes: model, images, target, output, layer (when the method
     /// explains channels), batchSize; declared here once.
@@ -133,6 +133,12 @@ enum MethodBuiltins {
         var given: [String: OptionValue] = [:]
         for option in method.declaration.options where args.ranges[option.name] != nil {
             given[option.name] = try optionValue(args.value(option.name), argument: option.name, args: args, call: call)
+        }
+        // A reference image that cannot go with the images is refused before any work, at its argument.
+        for option in method.declaration.options {
+            guard case .reference = option.type, case .tensor(let image)? = given[option.name],
+                  let problem = Reference.imageShapeProblem(image.shape, inputs: call.inputs.shape) else { continue }
+            throw args.error(.value, option.name, "is a reference image that " + problem)
         }
         // Method errors point at the argument they are about; the others name the builtin.
         func translating<T>(_ body: () throws -> T) throws -> T {

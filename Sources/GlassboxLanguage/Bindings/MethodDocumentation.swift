@@ -1,7 +1,7 @@
 import GlassboxMethods
 
 /// What the docs say about the methods, made from `MethodCatalog`: the index table of
-/// `docs/methods/README.md` and the script that draws every method's docs figure
+/// `docs/methods/README.md`, the method list of the top-level `README.md` and the script that draws every method's docs figure
 /// (`glassbox docs-figures`). A test keeps the committed files in step with the catalog.
 public enum MethodDocumentation {
     public static let beginMarker = "<!-- BEGIN GENERATED METHOD INDEX (from MethodCatalog; run the docs test with GLASSBOX_UPDATE_DOCS=1) -->"
@@ -19,9 +19,28 @@ public enum MethodDocumentation {
 
     /// `document` with the index between the markers replaced, or nil when the markers are missing.
     public static func updatingIndex(_ document: String) -> String? {
-        guard let begin = document.range(of: beginMarker), let end = document.range(of: endMarker),
-              begin.upperBound <= end.lowerBound else { return nil }
-        return String(document[..<begin.upperBound]) + "\n\n" + index() + "\n" + String(document[end.lowerBound...])
+        replacing(between: beginMarker, and: endMarker, in: document, with: "\n" + index())
+    }
+
+    public static let readmeBeginMarker = "<!-- BEGIN GENERATED METHOD LIST (from MethodCatalog; run the docs test with GLASSBOX_UPDATE_DOCS=1) -->"
+    public static let readmeEndMarker = "<!-- END GENERATED METHOD LIST -->"
+
+    /// The top-level README's list item of every declared method, linked to its page, with its builtin.
+    public static func readmeList() -> String {
+        "- **Explanation methods**, each a builtin with a page in [docs/methods/](docs/methods/README.md): "
+            + MethodCatalog.declarations.map { "[\($0.title)](docs/methods/\($0.page)) (`\($0.id)`)" }.joined(separator: ", ") + ".\n"
+    }
+
+    /// The README `document` with the method list between its markers replaced, or nil when the
+    /// markers are missing.
+    public static func updatingReadme(_ document: String) -> String? {
+        replacing(between: readmeBeginMarker, and: readmeEndMarker, in: document, with: readmeList())
+    }
+
+    /// `document` with the text between `begin` and `end` (both kept) replaced by `text`.
+    static func replacing(between begin: String, and end: String, in document: String, with text: String) -> String? {
+        guard let first = document.range(of: begin), let last = document.range(of: end), first.upperBound <= last.lowerBound else { return nil }
+        return String(document[..<first.upperBound]) + "\n" + text + String(document[last.lowerBound...])
     }
 
     /// The script whose displayed figures, in order, are the declarations' docs figures: the

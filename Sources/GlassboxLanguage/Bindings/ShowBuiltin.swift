@@ -55,7 +55,7 @@ enum ShowBuiltin {
             } else {
                 figure = try explanation.figure(options: options, overInput: explanation.style.overInput, function: "show")
             }
-            context.host.display(try ImageGridRendering.output(figure, text: explanation.textDescription, function: "show"), displayID: nil)
+            context.host.display(try explanation.output(figure, function: "show"), displayID: nil)
         case .tensor(let tensor) where styled:
             let maps: ImageBatch
             do {

@@ -40,6 +40,8 @@ enum TensorBuiltins {
         guard a.shape[1] == b.shape[0] else {
             throw ScriptError(.value, "matmul: the inner sizes differ: \(a.shape) × \(b.shape) (a's columns must equal b's rows); transpose one?")
         }
+        try Operators.reserveFloats(WorkingMemory.matrixProduct(rows: a.shape[0], columns: b.shape[1]),
+                                    for: "matmul: the product [\(a.shape[0]), \(b.shape[1])]")
         let product = try engine("matmul") { try MatrixProduct.matmul(a, b) }
         return .tensor(vector ? product.reshaped([b.shape[1]]) : product)
     }
@@ -59,6 +61,7 @@ enum TensorBuiltins {
         guard axes.sorted() == Array(0..<t.rank) else {
             throw args.error(.value, "axes", "must be a permutation of 0..<\(t.rank), got \(axes)")
         }
+        try Operators.reserveFloats(t.count, for: "transpose: the result \(axes.map { t.shape[$0] })")
         return .tensor(permuted(t, axes))
     }
 
@@ -102,6 +105,8 @@ enum TensorBuiltins {
         guard let shape = Operators.broadcastShape(condition.shape, a.shape).flatMap({ Operators.broadcastShape($0, b.shape) }) else {
             throw ScriptError(.value, "where: the shapes \(condition.shape), \(a.shape) and \(b.shape) do not broadcast")
         }
+        // The mask, two partial results and the result.
+        try Operators.reserveFloats(WorkingMemory.product([Operators.valueCount(shape), 4]), for: "where: the result \(shape)")
         let ones = Tensor(repeating: 1, shape: shape)
         let mask = Operators.broadcast(ones, condition) { _, c in c != 0 ? 1 : 0 }!
         let left = Operators.broadcast(mask, a) { m, v in m != 0 ? v : 0 }!
@@ -126,6 +131,15 @@ enum TensorBuiltins {
             throw args.error(.value, name, "must be a positive Int or a pair [h, w], got \(values)")
         }
         return (values[0], values.count == 2 ? values[1] : values[0])
+    }
+
+    /// `inputShape:`, a batch shape [N, C, H, W] of non-negative sizes.
+    static func inputShape(_ args: BoundArguments) throws -> [Int] {
+        let shape = try args.intList("inputShape")
+        guard shape.count == 4, shape.allSatisfy({ $0 >= 0 }) else {
+            throw args.error(.value, "inputShape", "must be a batch shape [N, C, H, W] of sizes ≥ 0, got \(shape)")
+        }
+        return shape
     }
 
     static func images(_ args: BoundArguments, _ name: String) throws -> Tensor {
@@ -154,8 +168,11 @@ enum TensorBuiltins {
     ) { args, _ in
         let x = try images(args, "x"), w = try args.tensor("weights")
         let bias = args.isNil("bias") ? nil : try args.tensor("bias")
+        let (stride, padding) = (try pair(args, "stride"), try padding(args))
+        let floats = try engine("conv2d") { try WorkingMemory.convolution(input: x.shape, weight: w.shape, stride: stride, padding: padding) }
+        try Operators.reserveFloats(floats, for: "conv2d: the convolution of \(x.shape) with \(w.shape)")
         return .tensor(try engine("conv2d") {
-            try Convolution2D.forward(input: x, weight: w, bias: bias, stride: try pair(args, "stride"), padding: try padding(args))
+            try Convolution2D.forward(input: x, weight: w, bias: bias, stride: stride, padding: padding)
         })
     }
 
@@ -172,10 +189,14 @@ enum TensorBuiltins {
         example: "convTranspose2d(s, max(w, 0), inputShape: a.shape, stride: 1, padding: \"same\")"
     ) { args, _ in
         let s = try images(args, "signal"), w = try args.tensor("weights")
-        let shape = try args.intList("inputShape")
+        let shape = try inputShape(args)
+        let (stride, padding) = (try pair(args, "stride"), try padding(args))
+        let floats = try engine("convTranspose2d") {
+            try WorkingMemory.transposedConvolution(weight: w.shape, inputShape: shape, stride: stride, padding: padding)
+        }
+        try Operators.reserveFloats(floats, for: "convTranspose2d: the result \(shape)")
         return .tensor(try engine("convTranspose2d") {
-            try Convolution2D.inputGradient(outputGradient: s, weight: w, inputShape: shape, stride: try pair(args, "stride"),
-                                            padding: try padding(args))
+            try Convolution2D.inputGradient(outputGradient: s, weight: w, inputShape: shape, stride: stride, padding: padding)
         })
     }
 
@@ -193,9 +214,10 @@ enum TensorBuiltins {
         example: "maxPool(a, window: 2, stride: 2)"
     ) { args, _ in
         let x = try images(args, "x")
-        return .tensor(try engine("maxPool") {
-            try Pooling2D.maxForward(x, window: try pair(args, "window"), stride: try pair(args, "stride"), padding: try padding(args))
-        })
+        let (window, stride, padding) = (try pair(args, "window"), try pair(args, "stride"), try padding(args))
+        let floats = try engine("maxPool") { try WorkingMemory.pooling(input: x.shape, window: window, stride: stride, padding: padding) }
+        try Operators.reserveFloats(floats, for: "maxPool: the pooling of \(x.shape)")
+        return .tensor(try engine("maxPool") { try Pooling2D.maxForward(x, window: window, stride: stride, padding: padding) })
     }
 
     static let avgPool = Builtin(
@@ -206,9 +228,10 @@ enum TensorBuiltins {
         example: "avgPool(a, window: 2, stride: 2)"
     ) { args, _ in
         let x = try images(args, "x")
-        return .tensor(try engine("avgPool") {
-            try Pooling2D.averageForward(x, window: try pair(args, "window"), stride: try pair(args, "stride"), padding: try padding(args))
-        })
+        let (window, stride, padding) = (try pair(args, "window"), try pair(args, "stride"), try padding(args))
+        let floats = try engine("avgPool") { try WorkingMemory.pooling(input: x.shape, window: window, stride: stride, padding: padding) }
+        try Operators.reserveFloats(floats, for: "avgPool: the pooling of \(x.shape)")
+        return .tensor(try engine("avgPool") { try Pooling2D.averageForward(x, window: window, stride: stride, padding: padding) })
     }
 
     static let maxPoolGradient = Builtin(
@@ -222,6 +245,7 @@ enum TensorBuiltins {
         example: "maxPoolGradient(a, r)"
     ) { args, _ in
         let x = try images(args, "x"), s = try images(args, "signal")
+        try Operators.reserveFloats(x.count, for: "maxPoolGradient: the result \(x.shape)")
         return .tensor(try engine("maxPoolGradient") {
             try Pooling2D.maxBackward(input: x, outputGradient: s, window: try pair(args, "window"), stride: try pair(args, "stride"),
                                       padding: try padding(args))
@@ -240,7 +264,8 @@ enum TensorBuiltins {
         example: "a * avgPoolGradient(r / (avgPool(a) + 1e-10), inputShape: a.shape)"
     ) { args, _ in
         let s = try images(args, "signal")
-        let shape = try args.intList("inputShape")
+        let shape = try inputShape(args)
+        try Operators.reserveFloats(Operators.valueCount(shape), for: "avgPoolGradient: the result \(shape)")
         return .tensor(try engine("avgPoolGradient") {
             try Pooling2D.averageBackward(inputShape: shape, outputGradient: s, window: try pair(args, "window"),
                                           stride: try pair(args, "stride"), padding: try padding(args))

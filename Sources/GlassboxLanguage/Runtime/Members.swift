@@ -76,7 +76,13 @@ enum Members {
                     parameters: [BuiltinParameter("separator", type: "String", default: .string(""), doc: "text between two items")],
                     returns: "String", summary: "The items as text, one after the other.",
                     example: "[1, 2, 3].joined(separator: \", \")"
-                ) { args, _ in .string(items.map(\.printed).joined(separator: try args.string("separator"))) },
+                ) { args, _ in
+                    let separator = try args.string("separator")
+                    let pieces = items.map(\.printed)
+                    let bytes = WorkingMemory.sum(pieces.map(\.utf8.count) + [WorkingMemory.product([separator.utf8.count, Swift.max(pieces.count - 1, 0)])])
+                    try Operators.reserve(bytes, for: "joined: a string of \(bytes) bytes", at: nil)
+                    return .string(pieces.joined(separator: separator))
+                },
             ]
         case .tensor(let t):
             func reduce(_ name: String, _ summary: String, _ f: @escaping @Sendable ([Float]) -> Float) -> Builtin {
@@ -91,7 +97,8 @@ enum Members {
                 reduce("min", "The smallest value.") { $0.min()! },
                 reduce("max", "The largest value.") { $0.max()! },
                 noArgument("toList", "List", "The values as a flat List of Doubles.", "x.toList()") {
-                    .list(t.scalars.map { .double(Double($0)) })
+                    try Operators.reserveItems(t.count, for: "toList: a List of \(t.count) items")
+                    return .list(t.scalars.map { .double(Double($0)) })
                 },
                 Builtin(
                     name: "reshaped",

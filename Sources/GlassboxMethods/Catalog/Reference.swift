@@ -23,6 +23,17 @@ public enum Reference: Sendable, Equatable {
         }
     }
 
+    /// Why a reference image of shape `shape` cannot go with `inputs` ([N] + image shape), e.g.
+    /// "should have shape [1] + [1, 28, 28] or [3] + [1, 28, 28], got [1, 1, 5, 5]"; nil when it
+    /// fits: one image for all ([1] + image shape, or the image shape alone) or one per image.
+    public static func imageShapeProblem(_ shape: [Int], inputs: [Int]) -> String? {
+        guard let n = inputs.first else { return "has no images to go with" }
+        let imageShape = Array(inputs.dropFirst())
+        if shape == imageShape { return nil }
+        if shape.count == inputs.count, Array(shape.dropFirst()) == imageShape, shape[0] == 1 || shape[0] == n { return nil }
+        return "should have shape [1] + \(imageShape) or [\(n)] + \(imageShape), got \(shape)"
+    }
+
     /// The reference expanded to one image per input image.
     public func images(for inputs: Tensor, method: String) throws -> Tensor {
         let imageShape = Array(inputs.shape.dropFirst())
@@ -58,13 +69,10 @@ public enum Reference: Sendable, Equatable {
             }
             return mean(of: images)
         case let .image(image):
-            let fitted = image.rank == inputs.rank - 1 && image.shape == imageShape ? image.reshaped([1] + imageShape) : image
-            guard fitted.rank == inputs.rank, Array(fitted.shape.dropFirst()) == imageShape,
-                  fitted.shape[0] == 1 || fitted.shape[0] == n else {
-                throw MethodError.invalidOption(
-                    method: method,
-                    message: "the reference image should have shape [1] + \(imageShape) or [\(n)] + \(imageShape), got \(image.shape)")
+            if let problem = Self.imageShapeProblem(image.shape, inputs: inputs.shape) {
+                throw MethodError.invalidOption(method: method, message: "the reference image " + problem)
             }
+            let fitted = image.rank == inputs.rank - 1 ? image.reshaped([1] + imageShape) : image
             if let bad = fitted.scalars.firstIndex(where: { !$0.isFinite }) {
                 throw MethodError.invalidOption(method: method, message: "reference value \(bad) is not finite")
             }

@@ -3,11 +3,18 @@ import GlassboxModels
 /// Rules by the names users write in `rules: ["dense": "epsilon", "conv": "zPlus", "input": "zB"]`,
 /// with optional numbers in parentheses: "epsilon(0.1)", "gamma(0.5)", "alphaBeta(2)" (β = α − 1)
 /// or "alphaBeta(2, 1)", "zB(-1, 1)". Without numbers a rule takes the method's options
-/// (epsilon:, gamma:, alpha:, low:, high:).
+/// (epsilon:, gamma:, alpha:, low:, high:). Rule names are matched ignoring case ("zplus" is
+/// "zPlus"): no two rules differ only in case.
 public enum RuleNames {
     /// The rule names, in the order of the help.
     public static let names = ["epsilon", "zPlus", "alphaBeta", "gamma", "wSquare", "flat", "zB", "proportional",
                                "winnerTakesAll", "pass", "gradient"]
+
+    /// The rule name spelled `written` in any case ("ZPLUS" → "zPlus"), or nil when there is none.
+    public static func canonicalName(_ written: String) -> String? {
+        let folded = written.lowercased()
+        return names.first { $0.lowercased() == folded }
+    }
 
     /// Layer selectors besides layer names: "input" (the layer touching the input), the layer kinds,
     /// and the groups "conv" (conv2d), "pool" (max and average pooling) and "activation".
@@ -33,7 +40,7 @@ public enum RuleNames {
                 throw MethodError.option(method: method, option: "rules", message: "has the rule \"\(spec)\" with an unclosed '('",
                                          given: nil, candidates: [])
             }
-            name = String(trimmed[..<open])
+            name = trimmedSpaces(trimmed[..<open])
             let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
             numbers = try inner.split(separator: ",").map { part in
                 guard let value = Float(trimmedSpaces(part)), value.isFinite else {
@@ -52,6 +59,8 @@ public enum RuleNames {
             }
         }
         let p = parameters
+        let written = name
+        name = canonicalName(written) ?? written
         switch name {
         case "epsilon":
             try arguments(0...1)
@@ -104,8 +113,8 @@ public enum RuleNames {
             return PassThroughRule()
         default:
             throw MethodError.option(method: method, option: "rules",
-                                     message: "has the unknown rule \"\(name)\"; the rules are " + names.joined(separator: ", "),
-                                     given: name, candidates: names)
+                                     message: "has the unknown rule \"\(written)\"; the rules are " + names.joined(separator: ", "),
+                                     given: written, candidates: names)
         }
     }
 
