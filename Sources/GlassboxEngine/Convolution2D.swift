@@ -340,25 +340,17 @@ public enum Convolution2D {
     /// images (beyond `directScratchLimit` floats) take the im2col path, which splits its columns.
     static func usesDirectForward(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Bool {
         channels * g.kernelHeight * g.kernelWidth >= outputChannels
-            && directScratch(g, channels: channels, outputChannels: outputChannels) <= directScratchLimit
+            && WorkingMemory.directScratch(g, channels: channels, outputChannels: outputChannels) <= directScratchLimit
     }
 
     /// The most floats of scratch the direct paths may need for one image (16 MB).
     static let directScratchLimit = 4 << 20
 
-    /// Floats of scratch for one image: its padded input planes and its positions × channels (the
-    /// larger side of a forward pass or of its transposed correlation, with room for padding).
-    static func directScratch(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Int {
-        let plane = (g.inputHeight + g.kernelHeight) * (g.inputWidth + g.kernelWidth)
-        let positions = Swift.max(g.outputHeight * g.outputWidth, g.inputHeight * g.inputWidth)
-        return plane * Swift.max(channels, outputChannels) + positions * (Swift.max(channels, outputChannels) + 32)
-    }
-
     /// Whether the input gradient runs as a direct correlation: stride 1 (the transposed
     /// convolution is then a convolution) and enough input channels to fill a tile's columns.
     static func usesDirectInputGradient(_ g: WindowGeometry, channels: Int, outputChannels: Int) -> Bool {
         g.strideHeight == 1 && g.strideWidth == 1 && channels >= 8
-            && directScratch(g, channels: channels, outputChannels: outputChannels) <= directScratchLimit
+            && WorkingMemory.transposedDirectScratch(g, channels: channels, outputChannels: outputChannels) <= directScratchLimit
     }
 
     /// Copies a chunk's product [O, count·S] into NCHW images first..<first+count of `out`, adding

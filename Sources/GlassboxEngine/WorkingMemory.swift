@@ -38,11 +38,19 @@ public enum WorkingMemory {
     }
 
     /// `Convolution2D.forward`: the result [N, O, oh, ow], plus per core a packed copy of the
-    /// weights, one zero-padded image and one image's result tile (`uniform_conv`'s scratch).
+    /// weights, one zero-padded image and one image's result tile (`uniform_conv`'s scratch), or the
+    /// im2col columns of one block of images on the im2col path.
     public static func convolution(input: [Int], weight: [Int], stride: (Int, Int), padding: Padding) throws -> Int {
         let g = try Convolution2D.geometry(input: input, weight: weight, stride: stride, padding: padding)
         let result = product([input[0], weight[0], g.outputHeight, g.outputWidth])
-        return sum([result, product([ParallelLoop.width, directScratch(g, channels: input[1], outputChannels: weight[0])])])
+        if Convolution2D.usesDirectForward(g, channels: input[1], outputChannels: weight[0]) {
+            return sum([result, product([ParallelLoop.width, directScratch(g, channels: input[1], outputChannels: weight[0])])])
+        }
+        // The im2col columns of one block of images (and its product before the scatter).
+        let rows = product([input[1], g.kernelHeight, g.kernelWidth])
+        let spatial = product([g.outputHeight, g.outputWidth])
+        let chunk = Convolution2D.chunkSize(images: Swift.max(input[0], 1), spatial: spatial, budget: nil, rows: rows)
+        return sum([result, product([rows, chunk, spatial]), chunk > 1 ? product([weight[0], chunk, spatial]) : 0])
     }
 
     /// `Convolution2D.inputGradient` (the transposed convolution): the result `inputShape`, plus either
@@ -51,14 +59,10 @@ public enum WorkingMemory {
         let g = try Convolution2D.geometry(input: inputShape, weight: weight, stride: stride, padding: padding)
         let (n, c, o) = (inputShape[0], inputShape[1], weight[0])
         let result = product(inputShape)
-        if Convolution2D.usesDirectInputGradient(g, channels: c) {
+        if Convolution2D.usesDirectInputGradient(g, channels: c, outputChannels: o) {
             // A stride-1 convolution of the output gradient [N, O, oh, ow] with the flipped weights
             // (padded on each side by at most the kernel), giving [N, C, H, W].
-            let perCore = sum([product(weight),
-                               directScratch(channels: o, outputChannels: c, kernel: (g.kernelHeight, g.kernelWidth),
-                                             paddedHeight: sum([g.outputHeight, 2 * g.kernelHeight]),
-                                             paddedWidth: sum([g.outputWidth, 2 * g.kernelWidth]),
-                                             outputPositions: product([g.inputHeight, g.inputWidth]))])
+            let perCore = sum([product(weight), transposedDirectScratch(g, channels: c, outputChannels: o)])
             return sum([result, product([ParallelLoop.width, perCore])])
         }
         let rows = product([c, g.kernelHeight, g.kernelWidth])
@@ -82,6 +86,14 @@ public enum WorkingMemory {
         let paddedChannels = product([(outputChannels + 31) / 32, 32])
         return sum([product([paddedChannels, channels, kernel.0, kernel.1]), product([channels, paddedHeight, paddedWidth]),
                     product([outputPositions, paddedChannels])])
+    }
+
+    /// `directScratch` of the stride-1 input gradient of the convolution with geometry `g`: the
+    /// correlation of the output gradient (O channels, padded by at most the kernel) giving C channels.
+    static func transposedDirectScratch(_ g: WindowGeometry, channels c: Int, outputChannels o: Int) -> Int {
+        directScratch(channels: o, outputChannels: c, kernel: (g.kernelHeight, g.kernelWidth),
+                      paddedHeight: sum([g.outputHeight, 2 * g.kernelHeight]), paddedWidth: sum([g.outputWidth, 2 * g.kernelWidth]),
+                      outputPositions: product([g.inputHeight, g.inputWidth]))
     }
 
     /// `directScratch` of the convolution with geometry `g`.
