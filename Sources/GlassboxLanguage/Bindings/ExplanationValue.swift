@@ -153,7 +153,9 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         let symbol = explanation.targetLayer == nil ? explanation.output.symbol : "channel sum"
         var columns = ["image", "target", "Σ map", "f(x) = \(symbol)"]
         if explanation.baselineOutputs != nil { columns += ["f(reference)", receipt.expectedSymbol] }
-        columns += ["Σ map − \(receipt.expectedSymbol)"]
+        // "Σ map − (f(x) − f(x⁰))": the expected value in parentheses when it is a difference.
+        let difference = receipt.expectedSymbol.contains(" − ") ? "(\(receipt.expectedSymbol))" : receipt.expectedSymbol
+        columns += ["Σ map − \(difference)"]
         let rows: [[TableCell]] = (0..<explanation.count).map { i in
             var row: [TableCell] = [.integer(i), .integer(explanation.targets[i]), .number(Double(sums[i])),
                                     .number(Double(explanation.outputs[i]))]
