@@ -1,5 +1,7 @@
 import XCTest
+import GlassboxEngine
 @testable import GlassboxLanguage
+@testable import GlassboxModels
 
 /// Writing a rule in the language: tensor algebra, model internals, forward records, and `check`,
 /// the exercise loop. The four-step z⁺ rule written in the language must equal the built-in one.
@@ -80,6 +82,100 @@ final class ExerciseTests: XCTestCase {
         XCTAssertEqual(h.error("assert(1 > 2, \"one is not more than two\")")?.message, "one is not more than two")
         XCTAssertEqual(h.error("assert(1 > 2)")?.kind, .assertion)
         XCTAssertNil(h.error("assert(2 > 1)"))
+    }
+
+    /// One conv layer on its own: the language's four-step z⁺ (conv2d, then convTranspose2d) against the
+    /// model's own LRP-αβ rule (α = 1) applied to the same recorded layer of the bundled CNN-MAX-NB.
+    func testTheFourStepZPlusRuleOnOneConvLayerOfCNNMaxNBEqualsTheBuiltInRule() throws {
+        let h = BindingsHarness()
+        h.run(Self.rules)
+        let cell = """
+        let net = model("cnn-max-nb")
+        let images = tiny.test[0..<4].values
+        let run = forward(net, images)
+        let mine = zPlusConv(a: run.input("conv2"), layer: net.layer("conv2"), r: run["relu2"])
+        """
+        guard case .success = h.run(cell) else { return XCTFail(h.result("mine")) }
+        guard case .tensor(let mine)? = h.session.value(of: "mine"), case .tensor(let images)? = h.session.value(of: "images"),
+              case .object(let model as ModelValue)? = h.session.value(of: "net") else { return XCTFail("values missing") }
+        let record = try model.handle.network.forwardRecording(images, training: false)
+        let step = try XCTUnwrap(record.step(named: "conv2"))
+        let relevance = try XCTUnwrap(record.step(named: "relu2")).output
+        let builtIn = try LRPAlphaBetaRule().propagate(relevance, context: RuleContext(step: step, reference: nil, isInputLayer: false,
+                                                                                           accumulateParameterGradients: false))
+        XCTAssertEqual(mine.shape, builtIn.shape)
+        XCTAssertEqual(mine.shape, [4, 32, 14, 14])
+        let scale = builtIn.scalars.map { abs($0) }.max() ?? 0
+        XCTAssertGreaterThan(scale, 0)
+        let worst = zip(mine.scalars, builtIn.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "largest difference \(worst) of \(scale)")
+        // And through the language's check: ✓.
+        XCTAssertNil(h.error("check(mine, against: mine * 1)"))
+    }
+
+    /// A deliberately wrong rule (step 4 forgotten in the layer touching the pixels: R = c instead of
+    /// a ⊙ c) against the built-in z⁺ map: ✗, and the place named is where the largest difference is.
+    func testCheckNamesThePlaceOfTheLargestDifferenceForAWrongRule() throws {
+        let h = BindingsHarness()
+        h.run(Self.rules)
+        h.run("""
+        /// z⁺ from the logit of class c through an MLP, with step 4 forgotten at the first dense layer.
+        func forgetfulChain(net: Model, xs: ImageBatch, c: Int) -> Tensor {
+            let run = forward(net, xs)
+            var onehot = []
+            for k in 0..<10 {
+                if k == c { onehot = onehot + [1] } else { onehot = onehot + [0] }
+            }
+            var r = run.output * tensor(onehot)
+            for name in run.layers.reversed() {
+                let layer = net.layer(name)
+                let a = run.input(name)
+                if layer.kind == "dense" && layer.isInputLayer {
+                    let wp = max(layer.weights, 0)
+                    r = matmul(r / (matmul(a, transpose(wp)) + max(layer.bias, 0) + 1e-10), wp)
+                } else if layer.kind == "dense" {
+                    r = zPlusDense(a: a, layer: layer, r: r)
+                }
+            }
+            return r
+        }
+        """)
+        guard case .success = h.run("""
+        let net = model("mlp-b")
+        let xs = tiny.test[0..<3]
+        let wrong = forgetfulChain(net: net, xs: xs, c: 3)
+        let right = lrp(net, xs, composite: "ZPlus", target: 3)
+        let rightValues = right.values
+        """) else { return XCTFail(h.result("wrong")) }
+        let failure = try XCTUnwrap(h.error("check(wrong, against: right)"))
+        XCTAssertEqual(failure.kind, .assertion)
+        guard case .tensor(let wrong)? = h.session.value(of: "wrong"), case .tensor(let right)? = h.session.value(of: "rightValues") else {
+            return XCTFail("values missing")
+        }
+        XCTAssertEqual(right.shape, [3, 1, 28, 28])
+        // Where the largest difference is (the first one, on ties), computed here independently.
+        var worst: Float = -1, at = 0
+        for (i, (a, b)) in zip(wrong.scalars, right.scalars).enumerated() where abs(a - b) > worst {
+            worst = abs(a - b)
+            at = i
+        }
+        let (image, row, column) = (at / 784, (at % 784) / 28, at % 28)
+        XCTAssertTrue(failure.message.hasPrefix("✗ differs by"), failure.message)
+        XCTAssertTrue(failure.message.contains("at image \(image), row \(row), column \(column): yours"), "\(failure.message) — expected image \(image), row \(row), column \(column)")
+
+        // One wrong pixel in an otherwise right map is found where it is.
+        var scalars = right.scalars
+        scalars[1 * 784 + 5 * 28 + 7] += 1
+        h.session.define("onePixelOff", .tensor(Tensor(shape: right.shape, scalars: scalars)))
+        let onePixel = try XCTUnwrap(h.error("check(onePixelOff, against: right)"))
+        XCTAssertTrue(onePixel.message.contains("at image 1, row 5, column 7"), onePixel.message)
+        // Channels are named for multi-channel tensors, and identical values say so.
+        h.run("let act = forward(model(\"cnn-max-nb\"), xs)[\"relu2\"]")
+        let channel = try XCTUnwrap(h.error("check(act * 2, against: act)"))
+        XCTAssertTrue(channel.message.contains(", channel "), channel.message)
+        XCTAssertTrue(channel.message.contains("yours is the reference times 2"), channel.message)
+        guard case .success = h.run("check(right, against: right)") else { return XCTFail() }
+        XCTAssertTrue(h.host.stdout.contains("✓ matches within 0.0001 (identical values)"), h.host.stdout)
     }
 
     func testTensorAlgebra() {

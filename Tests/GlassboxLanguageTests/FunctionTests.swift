@@ -107,11 +107,52 @@ final class FunctionTests: XCTestCase {
         XCTAssertTrue(text.contains("in inner:"), text)
         XCTAssertTrue(text.contains("2 |     return t + tensor([1, 2, 3])"), text)
         XCTAssertLessThan(text.range(of: "in outer:")!.lowerBound, text.range(of: "in inner:")!.lowerBound)
+        // Each source line is followed by a caret under the failing column: the call in the cell, the
+        // call of inner in outer, and the addition in inner.
+        let expectedCarets: [(source: String, range: SourceRange?)] = [
+            ("1 | let r = outer(tensor([1, 2]))", error.range),
+            ("4 | func outer(_ t: Tensor) -> Tensor { return inner(t) * 2 }", error.frames[1].range),
+            ("2 |     return t + tensor([1, 2, 3])", error.frames[0].range),
+        ]
+        for (source, range) in expectedCarets {
+            let index = try XCTUnwrap(lines.firstIndex(of: source), "\(source) is not shown:\n\(text)")
+            let caretLine = lines[index + 1]
+            let caret = try XCTUnwrap(caretLine.firstIndex(of: "^"), caretLine)
+            let column = try XCTUnwrap(range?.start.column)
+            // "N | " is as wide in the source line as in the caret line.
+            XCTAssertEqual(caretLine.distance(from: caretLine.startIndex, to: caret), 4 + column - 1, "\(source)\n\(caretLine)")
+            XCTAssertTrue(caretLine.hasPrefix("  | "), caretLine)
+        }
+        XCTAssertEqual(error.frames[1].range?.start.line, 4, "inside outer, on the definition cell's fourth line")
         // An interrupt inside a function is an interrupt.
         h.run("func spin() { while true { } }")
         let interrupting = InterruptAfter(session: h.session, seconds: 0.2)
         interrupting.start()
         guard case .interrupted = h.run("spin()") else { return XCTFail("not interrupted") }
+    }
+
+    /// Swift's rule for a line that starts with a binary operator: followed by a space it continues the
+    /// expression above (a long formula split before its operators); written against its operand it is a
+    /// prefix operator and starts a statement of its own.
+    func testALineStartingWithABinaryOperatorContinuesTheExpression() {
+        let h = session()
+        h.run("""
+        func zB(_ x: Double, _ l: Double, _ h: Double) -> Double {
+            return x * 2
+                - l * 2
+                - h * 0
+        }
+        """)
+        XCTAssertEqual(h.result("zB(1.0, 0.25, 5.0)"), "1.5")
+        XCTAssertEqual(h.result("let a = 10\n    - 4\n    * 2\na"), "2")
+        XCTAssertEqual(h.result("let b = 10\n\n  + 1\nb"), "11")
+        XCTAssertEqual(h.result("let t = tensor([1, 2])\n    + tensor([3, 4])\nt.toList()"), "[4.0, 6.0]")
+        XCTAssertEqual(h.result("let c = true\n    && false\nc"), "false")
+        // A prefix minus against its operand starts a new statement: c2 stays 10.
+        XCTAssertEqual(h.result("let c2 = 10\n-4\nc2"), "10")
+        XCTAssertEqual(h.result("var n = 1\n!true\nn"), "1")
+        // An operator at the end of the cell still asks for more.
+        XCTAssertEqual(h.error("let d = 1\n    -")?.kind, .syntax)
     }
 
     func testFunctionsInCompletionAndHelp() {

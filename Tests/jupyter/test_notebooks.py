@@ -13,6 +13,7 @@ import tempfile
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -55,3 +56,39 @@ def test_notebook_runs_and_draws(path, kernel_prefix):
             assert pngs, f"cell {index} is tagged figure but returned no PNG"
             for png in pngs:
                 assert base64.b64decode(png).startswith(PNG_MAGIC), f"cell {index}: not a PNG"
+
+
+# The relevance chapters check their own numbers: every receipt (conservation, summation to delta,
+# completeness) and every rule written in the language is asserted inside the notebook, so a receipt
+# outside its tolerance fails the cell, and with it test_notebook_runs_and_draws.
+RECEIPT_NOTEBOOKS = ["2.3 LRP (1).ipynb", "2.3 LRP (2).ipynb", "2.4 Deep Taylor Decomposition (1).ipynb",
+                     "2.4 Deep Taylor Decomposition (2).ipynb", "2.5 DeepLIFT.ipynb"]
+
+
+@pytest.mark.parametrize("name", RECEIPT_NOTEBOOKS)
+def test_relevance_notebooks_assert_their_receipts(name):
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    checks = sum(source.count("assert(") + source.count("check(") for source in code)
+    assert checks >= 3, f"{name}: only {checks} assert/check calls"
+    # The stored outputs (executed with the bundled weights) hold no failed check.
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", f"{name}: a stored output is an error"
+            assert "✗" not in output.get("text", ""), f"{name}: a stored check failed"
+
+
+def test_a_receipt_outside_its_tolerance_fails_the_cell(kernel_prefix):
+    """Chapter 2.5 up to its summation-to-delta assertion, with the tolerance made impossible."""
+    nb = nbformat.read(ROOT / "notebooks" / "2.5 DeepLIFT.ipynb", as_version=4)
+    index = next(i for i, cell in enumerate(nb.cells)
+                 if cell.cell_type == "code" and "assert(e.receiptError < 1e-5" in cell.source)
+    nb.cells = [cell for cell in nb.cells[:index + 1]
+                if cell.cell_type == "code" and "evaluate(" not in cell.source]  # skip the test-set evaluation
+    nb.cells[-1].source = nb.cells[-1].source.replace("e.receiptError < 1e-5", "e.receiptError < 1e-30")
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=600,
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+    with pytest.raises(CellExecutionError) as failure:
+        client.execute()
+    assert "AssertionError" in str(failure.value)
+    assert "summation to delta" in str(failure.value)

@@ -16,11 +16,13 @@ public enum BindingsReference {
             text += "\n"
         }
         text += "### Members of the value types\n\n| Type | Member | Description |\n|---|---|---|\n"
+        // Several samples of one type (a dense, a conv and a pooling Layer) list each member once.
+        var listed = Set<String>()
         for object in samples() {
-            for property in object.propertyNames {
+            for property in object.propertyNames where listed.insert("\(object.typeName).\(property)").inserted {
                 text += "| \(object.typeName) | `.\(property)` | \(propertyDocs["\(object.typeName).\(property)"] ?? "property") |\n"
             }
-            for method in object.methods {
+            for method in object.methods where listed.insert("\(object.typeName).\(method.name)()").inserted {
                 text += "| \(object.typeName) | `.\(method.signature)` | \(method.summary) Example: `\(method.example.replacingOccurrences(of: "\n", with: "; "))` |\n"
             }
         }
@@ -63,7 +65,18 @@ public enum BindingsReference {
         "Explanation.method": "the method's name", "Explanation.title": "method, explained output and settings in one line",
         "Explanation.count": "the number of images", "Explanation.labels": "the images' labels, or nil",
         "Explanation.predictions": "the model's predicted class per image", "Explanation.maps": "the maps as an ImageBatch",
+        "Explanation.receipt": "a Table per image: the map's sum against what the method promises it equals (f(x), f(x) − f(b) or f(x) − f(x⁰)) and the gap; nil for methods without a receipt",
+        "Explanation.receiptError": "the largest gap of the receipt relative to the largest expected sum, or nil",
         "Table.columns": "the column names", "Table.rows": "the rows, each a List", "Table.count": "the number of rows",
+        "Layer.name": "the layer's name", "Layer.kind": "dense, conv2d, maxpool, avgpool, relu, flatten, dropout, …",
+        "Layer.inputShape": "the shape of one input example, e.g. [32, 14, 14]", "Layer.outputShape": "the shape of one output example",
+        "Layer.isInputLayer": "true for the first layer that is not a reshape (where the z^B rule applies)",
+        "Layer.weights": "dense: Tensor [outputs, inputs]; conv2d: Tensor [filters, channels, kh, kw]",
+        "Layer.bias": "Tensor [outputs], or nil for a layer without biases",
+        "Layer.kernel": "conv2d: [kh, kw]", "Layer.stride": "conv2d and pooling: [sh, sw]",
+        "Layer.padding": "conv2d and pooling: \"same\" or \"valid\"", "Layer.window": "pooling: [h, w]",
+        "ForwardRun.layers": "the layer names, in forward order", "ForwardRun.input": "the network's input Tensor [N, …] (run.input(\"name\") is a layer's input)",
+        "ForwardRun.output": "the network's output Tensor (the logits)", "ForwardRun.count": "the number of images",
     ]
 
     /// One small value of each binding type.
@@ -87,6 +100,21 @@ public enum BindingsReference {
                                       method: "sample")
         objects.append(ExplanationValue(explanation, images: batch, predictions: [0], style: .gray))
         if let table = try? Table(columns: ["a column"], rows: [[.integer(1)]]) { objects.append(TableValue(table)) }
+        // A Layer of each kind that has its own members, and a ForwardRun (the exercise loop).
+        let small = Architecture(name: "sample", inputShape: [1, 4, 4], layers: [
+            .conv2D(name: "conv", inChannels: 1, outChannels: 1, kernel: 2, stride: 1, padding: .same, bias: false),
+            .maxPool2D(name: "pool", window: 2, stride: 2, padding: .same), .flatten(name: "flatten"),
+            .dense(name: "logits", inputs: 4, outputs: 2, bias: true),
+        ])
+        if let network = try? small.build(seed: 0), let shapes = try? small.layerOutputShapes() {
+            for index in [3, 0, 1] {
+                objects.append(LayerValue(layer: network.layers[index], inputShape: index == 0 ? small.inputShape : shapes[index - 1],
+                                          outputShape: shapes[index], isInputLayer: index == 0))
+            }
+            if let record = try? network.forwardRecording(Tensor(zeros: [1, 1, 4, 4]), training: false) {
+                objects.append(ForwardRun(record: record, modelName: "sample"))
+            }
+        }
         return objects
     }
 }

@@ -16,7 +16,9 @@ extension ExplanationValue {
         let sums = explanation.sumPerImage, expected = explanation.expectedSums
         var columns = ["image", "target", "Σ map", "f(x) = \(outputSymbol)"]
         if explanation.baselineOutputs != nil { columns += ["f(reference)", receipt.expectedSymbol] }
-        columns += ["Σ map − \(receipt.expectedSymbol)"]
+        // "Σ map − (f(x) − f(x⁰))": the expected value in parentheses when it is a difference.
+        let difference = receipt.expectedSymbol.contains(" − ") ? "(\(receipt.expectedSymbol))" : receipt.expectedSymbol
+        columns += ["Σ map − \(difference)"]
         let rows: [[TableCell]] = (0..<explanation.count).map { i in
             var row: [TableCell] = [.integer(i), .integer(explanation.targets[i]), .number(Double(sums[i])),
                                     .number(Double(explanation.outputs[i]))]

@@ -143,7 +143,8 @@ public struct ForwardRun: ScriptObject, @unchecked Sendable {
     }
 
     public var textDescription: String {
-        "ForwardRun of \(modelName) on \(record.input.shape.first ?? 0) images: "
+        let count = record.input.shape.first ?? 0
+        return "ForwardRun of \(modelName) on \(count) image\(count == 1 ? "" : "s"): "
             + record.steps.map { "\($0.layer.name) \(Array($0.output.shape.dropFirst()))" }.joined(separator: ", ")
     }
 }
@@ -249,6 +250,11 @@ struct CheckReport {
         let relative = worst / scale
         let place = CheckReport.place(at, shape: reference.shape)
         let shapeNote = mine.shape == reference.shape ? "" : " (shapes \(mine.shape) and \(reference.shape), compared value by value)"
+        if worst == 0 {
+            passed = true
+            text = "✓ matches within \(NumberFormat.significant(tolerance, digits: 3)) (identical values)\(shapeNote)"
+            return
+        }
         if relative <= tolerance, worst.isFinite {
             passed = true
             text = "✓ matches within \(NumberFormat.significant(tolerance, digits: 3)) (largest difference \(NumberFormat.significant(worst, digits: 3)) "

@@ -341,12 +341,28 @@ public struct Parser {
         return (op, level)
     }
 
+    /// Swift's rule for a line that starts with a binary operator: with a space after it (`\n    - b`)
+    /// the operator is binary and the expression goes on; written against its operand (`-b`) it is a
+    /// prefix operator and starts a new statement. True when the newlines at the parser's position are
+    /// followed by such a binary operator.
+    private func continuesOnNextLine() -> Bool {
+        guard current.kind == .newline else { return false }
+        var ahead = 1
+        while peek(ahead).kind == .newline { ahead += 1 }
+        let op = peek(ahead)
+        guard binaryLevel(op) != nil else { return false }
+        let next = peek(ahead + 1)
+        return next.kind == .newline || next.range.start.offset > op.range.end.offset
+    }
+
     /// Precedence climbing: all binary operators of level `minLevel` or tighter, left-associative.
     private mutating func parseBinary(level minLevel: Int) throws -> Expression {
         var left = try parseUnary()
         var chained = 0
         defer { treeDepth -= chained }
-        while let (op, level) = binaryLevel(current), level >= minLevel {
+        while true {
+            if continuesOnNextLine() { skipNewlines() }
+            guard let (op, level) = binaryLevel(current), level >= minLevel else { break }
             try deepen(current)
             chained += 1
             advance()
