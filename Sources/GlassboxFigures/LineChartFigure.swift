@@ -9,6 +9,9 @@ public struct LineSeries: Sendable {
     /// The colour; `nil` takes the next colour of the tab10 cycle.
     public var color: RGB?
     public var lineWidth: Double
+    /// Half-widths of a band drawn around the line in its colour at low opacity (a confidence
+    /// interval: y ± band), one per point; nil for no band.
+    public var band: [Double]?
 
     /// - Throws: `FigureError.invalidArgument` when `x` and `y` differ in length.
     public init(x: [Double], y: [Double], label: String? = nil, showsMarkers: Bool = false, color: RGB? = nil,
@@ -23,6 +26,24 @@ public struct LineSeries: Sendable {
         self.showsMarkers = showsMarkers
         self.color = color
         self.lineWidth = lineWidth
+    }
+
+    /// The same line with a band y ± `band` around it.
+    /// - Throws: `FigureError.invalidArgument` when `band` and `y` differ in length.
+    public func withBand(_ band: [Double]) throws -> LineSeries {
+        guard band.count == y.count else {
+            throw FigureError.invalidArgument(what: "band of series \(label.map { "'\($0)'" } ?? "")",
+                                              reason: "\(band.count) half-widths for \(y.count) points")
+        }
+        var copy = self
+        copy.band = band
+        return copy
+    }
+
+    /// The lowest and highest y drawn, the band included.
+    var drawnY: [Double] {
+        guard let band else { return y }
+        return zip(y, band).flatMap { [$0 - $1, $0 + $1] }
     }
 
     /// A series at x = 0, 1, 2, ….
@@ -76,7 +97,7 @@ public struct ChartAxes: Sendable {
 
     /// The x and y limits drawn: fixed sides as given, others from finite data ± 5%.
     public func limits() -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
-        (ChartAxes.limit(series.flatMap(\.x), xMin, xMax), ChartAxes.limit(series.flatMap(\.y), yMin, yMax))
+        (ChartAxes.limit(series.flatMap(\.x), xMin, xMax), ChartAxes.limit(series.flatMap(\.drawnY), yMin, yMax))
     }
 
     static func limit(_ values: [Double], _ fixedLow: Double?, _ fixedHigh: Double?) -> ClosedRange<Double> {
@@ -206,6 +227,12 @@ public struct LineChartFigure: Figure {
         }
         context.withSavedState {
             context.clip(x: r.x, y: r.y, width: r.width, height: r.height)
+            for (s, series) in a.series.enumerated() {
+                guard let band = series.band else { continue }
+                let upper = zip(zip(series.x, series.y), band).map { position(x: $0.0, y: $0.1 + $1, axes: index) }
+                let lower = zip(zip(series.x, series.y), band).map { position(x: $0.0, y: $0.1 - $1, axes: index) }
+                context.fillPolygon((upper + lower.reversed()).map { ($0.x, $0.y) }, color: color(series: s, axes: index), alpha: 0.2)
+            }
             for (s, series) in a.series.enumerated() {
                 let color = color(series: s, axes: index)
                 let points = zip(series.x, series.y).map { position(x: $0, y: $1, axes: index) }.map { ($0.x, $0.y) }
