@@ -89,6 +89,7 @@ bench: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) bench/kernel_bench.py
 	SKIP_BUILD=1 PYTHON=$(abspath $(PY)) bench/train_bench
 	$(PY) bench/methods_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/metrics_bench.py --glassbox $(abspath $(RELEASE_BIN))
 
 ## Figures of the documentation ------------------------------------------------------------------
 docs-figures: build

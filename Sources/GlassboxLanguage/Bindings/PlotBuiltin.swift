@@ -2,7 +2,7 @@ import GlassboxFigures
 
 /// `plot(…)`: line charts of lists of numbers, 1-D tensors, or training histories.
 enum PlotBuiltin {
-    static var all: [Builtin] { [plot] }
+    static var all: [Builtin] { [plot, quiver] }
 
     static let plot = Builtin(
         name: "plot",
