@@ -2,6 +2,7 @@ import Foundation
 import GlassboxMethods
 import XCTest
 @testable import GlassboxLanguage
+import GlassboxFigures
 
 /// The metrics in the language: one builtin per catalog entry with its help, docs/metrics.md made
 /// from the catalog, methods given by name, options or as the student's own function, and
@@ -135,4 +136,21 @@ final class MetricBuiltinsTests: XCTestCase {
         XCTAssertEqual(h.result("translate(xs, dx: 2).count"), "2")
         XCTAssertEqual(h.result("translate(translate(xs, dx: 0), dx: 0) == xs"), "true")
     }
+
+    func testQuiverDrawsOnePanelPerFieldOnOneScale() throws {
+        let h = BindingsHarness()
+        h.run("let x = tensor([0, 1, 0, 1])\nlet y = tensor([0, 0, 1, 1])")
+        guard case .object(let value as FigureValue) = try h.value("quiver(x, y, [x, x * 2], [y, y], titles: [\"a\", \"b\"])"),
+              let chart = value.figure as? LineChartFigure else { return XCTFail("no chart") }
+        XCTAssertEqual(chart.axes.count, 2)
+        // The longest vector, (2, 1) in the second field, spans 0.9 of the grid spacing 1.
+        let longest = chart.axes[1].arrows[3]
+        XCTAssertEqual((longest.dx * longest.dx + longest.dy * longest.dy).squareRoot(), 0.9, accuracy: 1e-9)
+        XCTAssertEqual(chart.axes[0].arrows[3].dx, 0.9 / 5.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(h.result("type(of: quiver(x, y, x, y, scale: 0.5, diagonal: true))"), "\"Figure\"")
+        XCTAssertTrue(h.error("quiver(x, y, [x], [y, y])")?.message.contains("fields") ?? false)
+        XCTAssertTrue(h.error("quiver(x, tensor([1]), x, y)")?.message.contains("x values") ?? false)
+        XCTAssertNotNil(h.error("quiver(x, y, x, y, scale: -1)"))
+    }
 }
+
