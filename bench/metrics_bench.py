@@ -106,10 +106,8 @@ def peer_quantus(args, summary, net, images, labels):
                                          explain_func_kwargs=kwargs, device="cpu"), args.repeats)
         times[name] = ms
         total += ms
-    sensitivity = quantus.MaxSensitivity(nr_samples=summary["samples"], lower_bound=summary["radius"],
-                                         perturb_func=quantus.perturb_func.uniform_noise,
-                                         norm_numerator=quantus.norm_func.fro_norm, norm_denominator=quantus.norm_func.fro_norm,
-                                         similarity_func=quantus.similarity_func.difference, normalise=False, abs=False,
+    # Quantus' defaults are Yeh et al.'s: uniform noise of radius lower_bound, Frobenius norms, difference.
+    sensitivity = quantus.MaxSensitivity(nr_samples=summary["samples"], lower_bound=summary["radius"], normalise=False, abs=False,
                                          disable_warnings=True)
     scores, sens_ms = best_time(lambda: sensitivity(model=net, x_batch=x, y_batch=y, a_batch=None, explain_func=quantus.explain,
                                                     explain_func_kwargs={"method": "Saliency"}, device="cpu"), args.repeats)
