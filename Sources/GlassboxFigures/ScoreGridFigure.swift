@@ -10,10 +10,12 @@ public struct ScoreGridFigure: Figure {
     public let higherIsBetter: [Bool]
     public let title: String?
 
-    static let cellWidth = 112.0, cellHeight = 26.0, rowHeaderPadding = 10.0, headerHeight = 34.0, margin = 8.0
+    static let minimumCellWidth = 96.0, cellHeight = 26.0, rowHeaderPadding = 10.0, headerHeight = 34.0, margin = 8.0
     static let font = 11.0
 
     let rowHeaderWidth: Double
+    /// Each column's width: its header's, at least `minimumCellWidth`.
+    let columnWidths: [Double]
     public let width: Double
     public let height: Double
 
@@ -29,7 +31,9 @@ public struct ScoreGridFigure: Figure {
         self.higherIsBetter = higherIsBetter
         self.title = title
         rowHeaderWidth = TextMeasure.maxWidth(rows, size: Self.font) + 2 * Self.rowHeaderPadding
-        width = 2 * Self.margin + rowHeaderWidth + Double(columns.count) * Self.cellWidth
+        columnWidths = columns.map { max(Self.minimumCellWidth, (TextMeasure.width($0, size: Self.font) + 16).rounded(.up)) }
+        width = max(2 * Self.margin + rowHeaderWidth + columnWidths.reduce(0, +),
+                    title.map { TextMeasure.width($0, size: Style.titleFontSize) + 2 * Self.margin } ?? 0)
         height = 2 * Self.margin + (title == nil ? 0 : 22) + Self.headerHeight + Double(rows.count) * Self.cellHeight
     }
 
@@ -55,8 +59,9 @@ public struct ScoreGridFigure: Figure {
             top += 22
         }
         let left = Self.margin + rowHeaderWidth
+        let starts = columnWidths.indices.map { left + columnWidths[..<$0].reduce(0, +) }
         for (c, name) in columns.enumerated() {
-            context.text(name, x: left + (Double(c) + 0.5) * Self.cellWidth, y: top + Self.headerHeight / 2 + 4, size: Self.font,
+            context.text(name, x: starts[c] + columnWidths[c] / 2, y: top + Self.headerHeight / 2 + 4, size: Self.font,
                          color: Style.textColor, align: .center, baseline: .middle)
         }
         top += Self.headerHeight
@@ -67,15 +72,15 @@ public struct ScoreGridFigure: Figure {
             context.text(name, x: left - Self.rowHeaderPadding, y: y + Self.cellHeight / 2, size: Self.font, color: Style.textColor,
                          align: .right, baseline: .middle)
             for c in columns.indices {
-                let x = left + Double(c) * Self.cellWidth
+                let (x, cellWidth) = (starts[c], columnWidths[c])
                 let value = values[r][c]
                 let share = rows.count > 1 ? Double(ranks[r][c]) / Double(rows.count - 1) : 0
                 let fill = value.isFinite ? RGB(best.red + (worst.red - best.red) * share, best.green + (worst.green - best.green) * share,
                                                 best.blue + (worst.blue - best.blue) * share) : RGB(1, 1, 1)
-                context.fillRect(x: x, y: y, width: Self.cellWidth, height: Self.cellHeight, color: fill)
-                context.strokeRect(x: x, y: y, width: Self.cellWidth, height: Self.cellHeight, color: RGB(1, 1, 1), lineWidth: 1)
+                context.fillRect(x: x, y: y, width: cellWidth, height: Self.cellHeight, color: fill)
+                context.strokeRect(x: x, y: y, width: cellWidth, height: Self.cellHeight, color: RGB(1, 1, 1), lineWidth: 1)
                 let dark = value.isFinite && share < 0.5
-                context.text(value.isFinite ? NumberFormat.significant(value, digits: 4) : "–", x: x + Self.cellWidth / 2,
+                context.text(value.isFinite ? NumberFormat.significant(value, digits: 4) : "–", x: x + cellWidth / 2,
                              y: y + Self.cellHeight / 2, size: Self.font, color: dark ? RGB(1, 1, 1) : Style.textColor,
                              align: .center, baseline: .middle)
             }

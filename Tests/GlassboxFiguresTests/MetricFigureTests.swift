@@ -43,6 +43,11 @@ final class MetricFigureTests: XCTestCase {
         // a next, the missing value ranks with nobody ahead of it.
         XCTAssertEqual(grid.ranks(), [[0, 1], [2, 0], [0, 0]])
         XCTAssertNoThrow(try grid.renderPNG())
+        // A long header widens its column instead of running into its neighbours.
+        let long = try ScoreGridFigure(rows: ["a"], columns: ["Model-parameter randomisation ↓", "x"], values: [[1, 2]],
+                                       higherIsBetter: [false, true])
+        let short = try ScoreGridFigure(rows: ["a"], columns: ["m", "x"], values: [[1, 2]], higherIsBetter: [false, true])
+        XCTAssertGreaterThan(long.width, short.width + 60)
         XCTAssertThrowsError(try ScoreGridFigure(rows: ["a"], columns: ["x", "y"], values: [[1]], higherIsBetter: [true, true]))
         XCTAssertThrowsError(try ScoreGridFigure(rows: [], columns: ["x"], values: [], higherIsBetter: [true]))
     }

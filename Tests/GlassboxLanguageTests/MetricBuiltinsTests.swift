@@ -69,6 +69,10 @@ final class MetricBuiltinsTests: XCTestCase {
         h.run("let check = modelRandomisation(net, xs, method: mine)")
         XCTAssertEqual(h.result("check.x.count"), "3")
         XCTAssertEqual(h.result("check.mean == modelRandomisation(net, xs, method: \"gradientTimesInput\").mean"), "true")
+        // A fourth parameter receives the explained output, so the function explains the same f.
+        h.run("func withOutput(model, images, target, output) { return gradientTimesInput(model, images, target: target, output: output) }")
+        XCTAssertEqual(h.result("modelRandomisation(net, xs, method: withOutput, output: \"reluLogit\").scores == "
+                                + "modelRandomisation(net, xs, method: \"gradientTimesInput\", output: \"reluLogit\").scores"), "true")
     }
 
     func testMetricErrorsNameTheArgumentAndSuggest() {

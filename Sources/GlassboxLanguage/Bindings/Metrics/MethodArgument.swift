@@ -8,7 +8,7 @@ import GlassboxModels
 /// returning an Explanation, a Tensor or an ImageBatch of the images' shape.
 enum MethodArgument {
     /// The one-line doc of such an argument.
-    static let doc = "the method: a method's name (\"deepTaylor\"), a Dictionary of its options ([\"method\": \"sensitivity\", \"exponent\": 4], \"name\" for the legend), or your own func (model, images, target) returning an Explanation or a Tensor of the images' shape"
+    static let doc = "the method: a method's name (\"deepTaylor\"), a Dictionary of its options ([\"method\": \"sensitivity\", \"exponent\": 4], \"name\" for the legend), or your own func (model, images, target) — or (model, images, target, output) to receive the explained output too — returning an Explanation or a Tensor of the images' shape"
 
     /// An explainer with the colours its maps are drawn in.
     struct Resolved {
@@ -68,14 +68,15 @@ enum MethodArgument {
     }
 
     /// The student's function as an explainer: called with the model (the call's, or a randomised
-    /// copy), the images as an ImageBatch and the classes as a List.
+    /// copy), the images as an ImageBatch and the classes as a List, and, when it takes a fourth
+    /// parameter, the explained output's name ("logit", "reluLogit"…) to pass on as `output:`.
     private static func own(_ function: Builtin, argument: String, args: BoundArguments, call: MethodBuiltins.Call,
                             context: CallContext) throws -> Explainer {
         let positional = function.parameters.filter { !$0.variadic }
         guard positional.count >= 3 else {
             throw args.error(.type, argument, "is the function \(function.name) of \(positional.count) parameters; a method takes (model, images, target)")
         }
-        let labels = positional.prefix(3).map(\.label)
+        let labels = positional.prefix(4).map(\.label)
         let original = call.model
         let imageShape = Array(call.images.images.shape.dropFirst())
         return Explainer(name: function.name) { model, inputs, targets, _ in
@@ -83,8 +84,12 @@ enum MethodArgument {
                 : ModelValue(ModelHandle(architecture: original.handle.architecture, network: model.network, recipe: nil, info: nil,
                                          origin: "\(original.name) with randomised layers"))
             let batch = try ImageBatch(tensor: inputs.reshaped([inputs.shape[0]] + imageShape), labels: nil, origin: "images given to \(function.name)")
-            var bound = try function.bind([(labels[0], .object(modelValue), nil), (labels[1], .object(batch), nil),
-                                           (labels[2], .list(targets.map { .int($0) }), nil)])
+            var arguments: [(label: String?, value: ScriptValue, range: SourceRange?)] = [
+                (labels[0], .object(modelValue), nil), (labels[1], .object(batch), nil), (labels[2], .list(targets.map { .int($0) }), nil),
+            ]
+            // A fourth parameter receives the explained output, so the function can explain what the metric measures.
+            if labels.count == 4 { arguments.append((labels[3], .string(model.output.rawValue), nil)) }
+            var bound = try function.bind(arguments)
             let result = try function.body(&bound, context)
             switch result {
             case .object(let explanation as ExplanationValue) where explanation.explanation.attributions.count == inputs.count:
