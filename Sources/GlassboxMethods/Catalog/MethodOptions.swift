@@ -242,17 +242,23 @@ public struct MethodOptions: Sendable {
     /// Validates `given` against `declaration`: unknown names (with the closest declared ones),
     /// wrong types and values out of range are errors naming the option.
     public init(_ declaration: MethodDeclaration, _ given: [String: OptionValue] = [:]) throws {
-        method = declaration.id
-        let names = declaration.options.map(\.name)
+        try self.init(id: declaration.id, options: declaration.options, given)
+    }
+
+    /// Validates `given` against the `options` of the method or metric `id` (the same checks as
+    /// for a method declaration).
+    public init(id: String, options: [MethodOption], _ given: [String: OptionValue] = [:]) throws {
+        method = id
+        let names = options.map(\.name)
         for name in given.keys.sorted() where !names.contains(name) {
-            throw MethodError.option(method: declaration.id, option: name,
-                                     message: "is not an option of \(declaration.id); its options are "
+            throw MethodError.option(method: id, option: name,
+                                     message: "is not an option of \(id); its options are "
                                         + (names.isEmpty ? "none" : names.joined(separator: ", ")),
                                      given: name, candidates: names)
         }
         var values: [String: OptionValue] = [:]
-        for option in declaration.options {
-            values[option.name] = try option.validate(given[option.name] ?? option.defaultValue, method: declaration.id)
+        for option in options {
+            values[option.name] = try option.validate(given[option.name] ?? option.defaultValue, method: id)
         }
         self.values = values
     }
