@@ -86,14 +86,15 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
             throw ScriptError(.index, "index \(bad) is out of range for an Explanation of \(n) images; valid indices are 0...\(max(0, n - 1))")
         }
         let per = explanation.valuesPerImage
-        func rows(_ t: Tensor) -> Tensor {
+        func rows(_ t: Tensor, per: Int) -> Tensor {
             var values = [Float]()
             values.reserveCapacity(indices.count * per)
             for i in indices { values += t.scalars[(i * per)..<((i + 1) * per)] }
             return Tensor(shape: [indices.count] + t.shape.dropFirst(), scalars: values)
         }
-        copy.attributions = rows(explanation.attributions)
-        copy.inputs = rows(explanation.inputs)
+        copy.attributions = rows(explanation.attributions, per: per)
+        copy.inputs = rows(explanation.inputs, per: per)
+        copy.coarseMaps = explanation.coarseMaps.map { rows($0, per: n == 0 ? 0 : $0.count / n) }
         copy.targets = indices.map { explanation.targets[$0] }
         copy.outputs = indices.map { explanation.outputs[$0] }
         copy.baselineOutputs = explanation.baselineOutputs.map { b in indices.map { b[$0] } }
@@ -106,7 +107,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     public var typeName: String { "Explanation" }
     public var propertyNames: [String] {
         ["values", "sum", "sums", "inputs", "targets", "outputs", "baselineOutputs", "method", "title", "count", "labels", "predictions", "maps",
-         "receipt", "receiptError"]
+         "receipt", "receiptError", "coarse", "layer"]
     }
 
     public func property(_ name: String) throws -> ScriptValue? {
@@ -126,6 +127,8 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         case "maps": return .object(try maps())
         case "receipt": return receiptTable().map { .object(TableValue($0)) } ?? .nil
         case "receiptError": return explanation.receiptError.map { .double(Double($0)) } ?? .nil
+        case "coarse": return explanation.coarseMaps.map { .tensor($0) } ?? .nil
+        case "layer": return explanation.featureLayer.map { .string($0) } ?? .nil
         default: return nil
         }
     }
@@ -149,24 +152,25 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     /// One row per image: the sum of its map against what the method's receipt says it equals.
     func receiptTable() -> Table? {
         guard let receipt = explanation.receipt else { return nil }
-        let sums = explanation.sumPerImage, expected = explanation.expectedSums
+        let sums = explanation.receiptValues, expected = explanation.expectedSums
         let symbol = explanation.targetLayer == nil ? explanation.output.symbol : "channel sum"
-        var columns = ["image", "target", "Σ map", "f(x) = \(symbol)"]
+        let measured = receipt.measuredSymbol
+        var columns = ["image", "target", measured, "f(x) = \(symbol)"]
         if explanation.baselineOutputs != nil { columns += ["f(reference)", receipt.expectedSymbol] }
-        columns += ["Σ map − \(receipt.expectedSymbol)"]
+        columns += ["\(measured) − \(receipt.expectedSymbol)"]
         let rows: [[TableCell]] = (0..<explanation.count).map { i in
             var row: [TableCell] = [.integer(i), .integer(explanation.targets[i]), .number(Double(sums[i])),
                                     .number(Double(explanation.outputs[i]))]
             if let baseline = explanation.baselineOutputs { row += [.number(Double(baseline[i])), .number(Double(expected[i]))] }
             return row + [.number(Double(sums[i] - expected[i]))]
         }
-        return try? Table(columns: columns, rows: rows, caption: "\(explanation.method): \(receipt.title), Σ map = \(receipt.expectedSymbol)")
+        return try? Table(columns: columns, rows: rows, caption: "\(explanation.method): \(receipt.title), \(measured) = \(receipt.expectedSymbol)")
     }
 
     /// The receipt in one line, e.g. "conservation: Σ map = f(x) within 2.1 % (largest gap of 10 images)".
     var receiptLine: String? {
         guard let receipt = explanation.receipt, let error = explanation.receiptError else { return nil }
-        return "\(receipt.title): Σ map = \(receipt.expectedSymbol) within \(NumberFormat.significant(Double(error) * 100, digits: 2)) % "
+        return "\(receipt.title): \(receipt.measuredSymbol) = \(receipt.expectedSymbol) within \(NumberFormat.significant(Double(error) * 100, digits: 2)) % "
             + "(largest gap over \(explanation.count) image\(explanation.count == 1 ? "" : "s"), relative to the largest |\(receipt.expectedSymbol)|); e.receipt has the table"
     }
 

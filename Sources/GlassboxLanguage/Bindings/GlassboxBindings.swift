@@ -5,7 +5,7 @@ public enum GlassboxBindings {
     /// call and adds image options).
     public static var all: [Builtin] {
         DatasetBuiltins.all + TrainBuiltin.all + ModelBuiltins.all + MethodBuiltins.all
-            + ExerciseBuiltins.all + SimilarityBuiltin.all + StackBuiltin.all + ShowBuiltin.all + PlotBuiltin.all + TableBuiltin.all
+            + ExerciseBuiltins.all + SimilarityBuiltin.all + LocalisationBuiltin.all + StackBuiltin.all + ShowBuiltin.all + PlotBuiltin.all + TableBuiltin.all
     }
 }
 
