@@ -82,13 +82,15 @@ test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter
 
 ## Benchmarks (not tests): ratios against peers measured in the same run --------------------------
-# ipykernel is installed for the kernel comparison; PyTorch and Captum are compared when they are
-# importable from .venv (install them there yourself: they are large).
+# ipykernel is installed for the kernel comparison; PyTorch, Captum and pytorch-grad-cam (pip
+# install grad-cam) are compared when they are importable from .venv (install them there yourself:
+# they are large).
 bench: build venv
 	$(PY) -m pip install --quiet ipykernel
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) bench/kernel_bench.py
 	SKIP_BUILD=1 PYTHON=$(abspath $(PY)) bench/train_bench
 	$(PY) bench/methods_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/cam_bench.py --glassbox $(abspath $(RELEASE_BIN))
 
 ## Figures of the documentation ------------------------------------------------------------------
 docs-figures: build

@@ -20,7 +20,7 @@ public struct GradCAMPlusPlus: ClassActivationMethod {
                                doc: "weight by ∂exp(f)/∂A as the reference (true), or by ∂f/∂A (false: the same map divided by exp(f))")],
         display: .classActivation, acceptsLayerTargets: false,
         example: "gradCAMPlusPlus(net, xs, target: \"label\")\ngradCAMPlusPlus(net, xs, exponential: false)", page: "grad-cam-plus-plus.md",
-        figure: "gradCAMPlusPlus(model(\"clut-fc-2\"), dataset(\"cluttered-mnist\").train.perDigit(index: 5), target: \"label\")")
+        figure: "gradCAMPlusPlus(model(\"clut-fc\"), dataset(\"cluttered-mnist\").train.perDigit(index: 5), target: \"label\")")
 
     public var model: ExplainedModel
     public let featureLayer: FeatureLayer

@@ -156,8 +156,9 @@ final class BindingsClassActivationTests: XCTestCase {
         let h = harness()
         XCTAssertNil(h.error("let e = gradCAM(net, xs, layer: \"relu2\", target: \"label\")"))
         XCTAssertEqual(try h.value("e.layer"), .string("relu2"))
-        guard case .tensor(let coarse) = try h.value("e.coarse") else { return XCTFail("no coarse maps") }
+        guard case .tensor(let coarse) = try h.value("e.coarse.values") else { return XCTFail("no coarse maps") }
         XCTAssertEqual(coarse.shape, [3, 1, 14, 14])
+        XCTAssertEqual(try h.value("e.coarse.labels"), try h.value("xs.labels"))
         guard case .object(let e as ExplanationValue)? = h.session.value(of: "e") else { return XCTFail() }
         XCTAssertEqual(e.style.colormap.name, "viridis")
         XCTAssertTrue(e.style.overInput)
@@ -206,6 +207,12 @@ final class BindingsClassActivationTests: XCTestCase {
         h.run("let a = gradCAM(net, xs)\nlet b = layerCAM(net, xs)")
         guard case .object(let summary as TableValue) = try h.value("localisation([a, b], boxes: boxes)") else { return XCTFail() }
         XCTAssertEqual(summary.table.rows.map { $0[0] }, [.text("Grad-CAM"), .text("LayerCAM")])
+        // Settings other than the layer name the rows; a Dictionary names them itself and may hold own maps.
+        guard case .object(let relu as TableValue) = try h.value("localisation([a, gradCAM(net, xs, relu: false)], boxes: boxes)") else { return XCTFail() }
+        XCTAssertEqual(relu.table.rows.map { $0[0] }, [.text("Grad-CAM"), .text("Grad-CAM (relu no)")])
+        guard case .object(let named as TableValue) = try h.value("localisation([\"pixels\": xs.values, \"cam\": a], boxes: boxes)") else { return XCTFail() }
+        XCTAssertEqual(named.table.rows.map { $0[0] }, [.text("pixels"), .text("cam")])
+        XCTAssertEqual(named.table.rows[0][1], .percent(1.0 / 3.0), "image 0 (whole image) hits, the bar misses the other two boxes")
         // Images without digit boxes need boxes:; bad boxes are named.
         XCTAssertTrue(try XCTUnwrap(h.error("localisation(a)")).message.contains("boxes"))
         XCTAssertNotNil(h.error("localisation(a, boxes: [[0, 0, 2, 2]])"))

@@ -65,7 +65,7 @@ public enum BindingsReference {
         "Explanation.predictions": "the model's predicted class per image", "Explanation.maps": "the maps as an ImageBatch",
         "Explanation.receipt": "a table per image of what the method promises (Σ map = f(x), mean(CAM) = S_c, …), else nil",
         "Explanation.receiptError": "the receipt's largest gap relative to the largest expected value, else nil",
-        "Explanation.coarse": "the CAM family's maps at the feature layer's resolution, Tensor [N, 1, h, w], before upsampling; else nil",
+        "Explanation.coarse": "the CAM family's maps at the feature layer's resolution before upsampling, an ImageBatch [N, 1, h, w] (.values for the Tensor); else nil",
         "Explanation.layer": "the layer whose feature maps the CAM family weighted, else nil",
         "Table.columns": "the column names", "Table.rows": "the rows, each a List", "Table.count": "the number of rows",
     ]

@@ -127,7 +127,9 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         case "maps": return .object(try maps())
         case "receipt": return receiptTable().map { .object(TableValue($0)) } ?? .nil
         case "receiptError": return explanation.receiptError.map { .double(Double($0)) } ?? .nil
-        case "coarse": return explanation.coarseMaps.map { .tensor($0) } ?? .nil
+        case "coarse":
+            guard let coarse = explanation.coarseMaps, coarse.rank == 4 else { return .nil }
+            return .object(try ImageBatch(tensor: coarse, labels: images.labels, origin: "\(explanation.method) coarse maps"))
         case "layer": return explanation.featureLayer.map { .string($0) } ?? .nil
         default: return nil
         }

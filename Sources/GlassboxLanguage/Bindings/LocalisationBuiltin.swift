@@ -10,8 +10,8 @@ enum LocalisationBuiltin {
     static let localisation = Builtin(
         name: "localisation",
         parameters: [
-            BuiltinParameter(nil, name: "maps", type: "Explanation, List of Explanations, ImageBatch or Tensor",
-                             doc: "the maps to score: an explanation (one row per image), a List of explanations of the same images (one row per method), or your own maps [N, H, W] with boxes:"),
+            BuiltinParameter(nil, name: "maps", type: "Explanation, ImageBatch, Tensor, List or Dictionary",
+                             doc: "the maps to score: an explanation (one row per image), your own maps [N, H, W] (with boxes:), or a List of explanations or a Dictionary of named maps of the same images (one row each)"),
             BuiltinParameter("boxes", type: "List", default: .nil,
                              doc: "one box [top, left, height, width] per image (e.g. xs.inkBoxes); nil: the explained images' own digit boxes"),
             BuiltinParameter("box", type: "String", default: .string("ink"),
@@ -25,9 +25,10 @@ enum LocalisationBuiltin {
             + "the pointing game (is the map's maximum inside the box? a constant map misses), the energy inside the box "
             + "(Σ of the map's positive values inside / Σ of all positive values; Score-CAM's energy-based pointing game) and the "
             + "IoU of the box with the map thresholded at its top k% (the round(k% · H·W) largest positive pixels). For a List "
-            + "of explanations the table has one row per method with the hit rate and the mean energy and IoU.",
+            + "of explanations, or a Dictionary [\"name\": maps], the table has one row per entry with the hit rate and the mean energy "
+            + "and IoU; your own maps (a Tensor [N, H, W] or [N, 1, H, W], or an ImageBatch) are scored the same way.",
         example: "let xs = dataset(\"cluttered-mnist\").test[0..<100]\nlocalisation(gradCAM(model(\"clut-fc\"), xs, target: \"label\"))\n"
-            + "localisation([cam1, cam2], box: \"frame\")\nlocalisation(myMaps, boxes: xs.inkBoxes)"
+            + "localisation([cam1, cam2], box: \"frame\")\nlocalisation([\"mine\": myMaps, \"Grad-CAM\": cam1], boxes: xs.inkBoxes)"
     ) { args, _ in
         let top = try args.double("top")
         guard top > 0, top <= 100, top.isFinite else { throw args.error(.value, "top", "must be a percentage in (0, 100], got \(ScriptValue.format(top))") }
@@ -59,36 +60,52 @@ enum LocalisationBuiltin {
             return try BindingErrors.translating("localisation") { try Localisation.scores(shaped, boxes: chosen, topPercent: top) }
         }
         let boxName = given == nil ? "\(kind) boxes" : "given boxes"
-        let percent = ScriptValue.format(top)
+        let percent = top == top.rounded() ? String(Int(top)) : ScriptValue.format(top)
         let iouColumn = "IoU (top \(percent)%)"
-        switch args.value("maps") {
-        case .list(let items) where !items.isEmpty:
+        /// The maps of one value: an explanation, an image batch or a tensor, with its images.
+        func scored(_ value: ScriptValue, what: String) throws -> (maps: Tensor, images: ImageBatch?, scores: [LocalisationScore]) {
+            switch value {
+            case .object(let e as ExplanationValue):
+                return (e.explanation.attributions, e.images, try scores(e.explanation.attributions, images: e.images, what: what))
+            case .object(let batch as ImageBatch):
+                return (batch.images, batch, try scores(batch.images, images: batch, what: what))
+            case .tensor(let t) where t.rank >= 3:
+                return (t, nil, try scores(t, images: nil, what: what))
+            case let other:
+                throw args.error(.type, "maps", "\(what) must be an Explanation, an ImageBatch or a Tensor [N, H, W], got \(other.typeName)")
+            }
+        }
+        /// One row per method: the hit rate and the mean energy and IoU.
+        func summary(_ named: [(String, ScriptValue)]) throws -> ScriptValue {
             var rows: [[TableCell]] = []
-            for (index, item) in items.enumerated() {
-                guard case .object(let e as ExplanationValue) = item else {
-                    throw args.error(.type, "maps", "must hold only explanations; item \(index) is a \(item.typeName)")
-                }
-                let s = try scores(e.explanation.attributions, images: e.images, what: "explanation \(index)")
-                let n = Double(s.count)
-                rows.append([.text(e.explanation.method), .percent(Double(s.filter(\.hit).count) / n),
+            for (name, value) in named {
+                let s = try scored(value, what: "'\(name)'").scores
+                let n = Double(Swift.max(s.count, 1))
+                rows.append([.text(name), .percent(Double(s.filter(\.hit).count) / n),
                              .number(s.map(\.energy).reduce(0, +) / n), .number(s.map(\.iou).reduce(0, +) / n), .integer(s.count)])
             }
             return .object(TableValue(try BindingErrors.translating("localisation") {
-                try Table(columns: ["method", "pointing game", "energy in box", iouColumn, "images"], rows: rows, significantDigits: 3,
+                try Table(columns: ["maps", "pointing game", "energy in box", iouColumn, "images"], rows: rows, significantDigits: 3,
                           percentDecimals: 0, caption: "Localisation against the \(boxName): hit rate and means over the images")
             }))
-        case .object(let e as ExplanationValue):
-            return .object(try perImage(scores(e.explanation.attributions, images: e.images, what: "these images"),
-                                        labels: e.images.labels, targets: e.explanation.targets, title: e.explanation.method,
-                                        boxName: boxName, iouColumn: iouColumn))
-        case .object(let batch as ImageBatch):
-            return .object(try perImage(scores(batch.images, images: batch, what: "this batch"), labels: batch.labels, targets: nil,
-                                        title: "maps", boxName: boxName, iouColumn: iouColumn))
-        case .tensor(let t) where t.rank >= 3:
-            return .object(try perImage(scores(t, images: nil, what: "a Tensor"), labels: nil, targets: nil, title: "maps",
-                                        boxName: boxName, iouColumn: iouColumn))
-        case let other:
-            throw args.error(.type, "maps", "must be an Explanation, a List of explanations, an ImageBatch or a Tensor [N, H, W], got \(other.typeName)")
+        }
+        switch args.value("maps") {
+        case .list(let items) where !items.isEmpty:
+            // Rows named after each explanation's method and settings (the feature layer left out).
+            return try summary(items.enumerated().map { index, item in
+                guard case .object(let e as ExplanationValue) = item else {
+                    return ("item \(index)", item)
+                }
+                let settings = e.explanation.settings.filter { $0.name != "layer" }.map { "\($0.name) \($0.value)" }
+                return (settings.isEmpty ? e.explanation.method : "\(e.explanation.method) (\(settings.joined(separator: ", ")))", item)
+            })
+        case .dictionary(let named) where !named.entries.isEmpty:
+            return try summary(named.entries.map { ($0.key, $0.value) })
+        case let value:
+            let (_, images, s) = try scored(value, what: "these maps")
+            var title = "maps", targets: [Int]? = nil
+            if case .object(let e as ExplanationValue) = value { (title, targets) = (e.explanation.method, e.explanation.targets) }
+            return .object(try perImage(s, labels: images?.labels, targets: targets, title: title, boxName: boxName, iouColumn: iouColumn))
         }
     }
 
