@@ -62,44 +62,49 @@ enum PrincipalProjection {
     }
 
     /// The largest eigenvalue of a symmetric matrix and a unit eigenvector for it, by cyclic
-    /// Jacobi rotations (until the off-diagonal part is negligible, at most 100 sweeps).
+    /// Jacobi rotations (until the off-diagonal part is negligible, at most 100 sweeps). Each
+    /// rotation zeroes a_pq and updates rows and columns p and q together (the matrix stays
+    /// symmetric): a′_rp = c·a_rp − s·a_rq, a′_rq = s·a_rp + c·a_rq, a′_pp = a_pp − t·a_pq,
+    /// a′_qq = a_qq + t·a_pq, with t = s/c the smaller root of t² + 2θt − 1 = 0, θ = (a_qq − a_pp)/(2a_pq).
     static func topEigenvector(_ matrix: [Double], size n: Int) -> (Double, [Double]) {
         var a = matrix
         var vectors = [Double](repeating: 0, count: n * n)
         for i in 0..<n { vectors[i * n + i] = 1 }
-        var scale = 0.0
-        for value in a { scale += value * value }
-        for _ in 0..<100 {
-            var off = 0.0
-            for i in 0..<n { for j in (i + 1)..<n where j < n { off += a[i * n + j] * a[i * n + j] } }
-            if off <= 1e-30 * scale || off == 0 { break }
-            for p in 0..<n {
-                for q in (p + 1)..<n where q < n {
-                    let apq = a[p * n + q]
-                    guard apq != 0 else { continue }
-                    let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
-                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                    for k in 0..<n {
-                        let akp = a[k * n + p], akq = a[k * n + q]
-                        a[k * n + p] = c * akp - s * akq
-                        a[k * n + q] = s * akp + c * akq
-                    }
-                    for k in 0..<n {
-                        let apk = a[p * n + k], aqk = a[q * n + k]
-                        a[p * n + k] = c * apk - s * aqk
-                        a[q * n + k] = s * apk + c * aqk
-                    }
-                    for k in 0..<n {
-                        let vkp = vectors[k * n + p], vkq = vectors[k * n + q]
-                        vectors[k * n + p] = c * vkp - s * vkq
-                        vectors[k * n + q] = s * vkp + c * vkq
+        let scale = a.reduce(0) { $0 + $1 * $1 }
+        a.withUnsafeMutableBufferPointer { a in
+            vectors.withUnsafeMutableBufferPointer { v in
+                for _ in 0..<100 {
+                    var off = 0.0
+                    for i in 0..<n { for j in (i + 1)..<n { off += a[i * n + j] * a[i * n + j] } }
+                    if off == 0 || off <= 1e-30 * scale { break }
+                    for p in 0..<n {
+                        for q in (p + 1)..<n {
+                            let apq = a[p * n + q]
+                            guard apq != 0 else { continue }
+                            let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
+                            let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                            let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                            for r in 0..<n where r != p && r != q {
+                                let arp = a[r * n + p], arq = a[r * n + q]
+                                let newP = c * arp - s * arq, newQ = s * arp + c * arq
+                                a[r * n + p] = newP; a[p * n + r] = newP
+                                a[r * n + q] = newQ; a[q * n + r] = newQ
+                            }
+                            a[p * n + p] -= t * apq
+                            a[q * n + q] += t * apq
+                            a[p * n + q] = 0; a[q * n + p] = 0
+                            for r in 0..<n {
+                                let vrp = v[r * n + p], vrq = v[r * n + q]
+                                v[r * n + p] = c * vrp - s * vrq
+                                v[r * n + q] = s * vrp + c * vrq
+                            }
+                        }
                     }
                 }
             }
         }
         var best = 0
-        for i in 1..<Swift.max(n, 1) where a[i * n + i] > a[best * n + best] { best = i }
+        for i in 0..<n where a[i * n + i] > a[best * n + best] { best = i }
         return (a[best * n + best], (0..<n).map { vectors[$0 * n + best] })
     }
 }

@@ -157,6 +157,25 @@ final class ClassActivationTests: XCTestCase {
         let sign: Double = v.reduce(0, +) >= 0 ? 1 : -1
         let q = (0..<rows).map { r in sign * (0..<columns).map { centred[r * columns + $0] * v[$0] }.reduce(0, +) }
         for (a, b) in zip(p, q) { XCTAssertEqual(a, b, accuracy: 1e-10) }
+        // The solver on a random symmetric 7×7 matrix: A v = λ v, |v| = 1, and no unit vector has a
+        // larger Rayleigh quotient (λ is the largest eigenvalue).
+        let n = 7
+        let b = (0..<(n * n)).map { _ in Double(rng.nextUniform(in: -1, 1)) }
+        var symmetric = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { symmetric[i * n + j] = b[i * n + j] + b[j * n + i] } }
+        let (top, vector) = PrincipalProjection.topEigenvector(symmetric, size: n)
+        XCTAssertEqual(vector.map { $0 * $0 }.reduce(0, +), 1, accuracy: 1e-12)
+        for i in 0..<n {
+            let av = (0..<n).map { symmetric[i * n + $0] * vector[$0] }.reduce(0, +)
+            XCTAssertEqual(av, top * vector[i], accuracy: 1e-10)
+        }
+        for _ in 0..<200 {
+            let x = (0..<n).map { _ in Double(rng.nextUniform(in: -1, 1)) }
+            let xx = x.map { $0 * $0 }.reduce(0, +)
+            var xax = 0.0
+            for i in 0..<n { for j in 0..<n { xax += x[i] * symmetric[i * n + j] * x[j] } }
+            XCTAssertLessThanOrEqual(xax / xx, top + 1e-12)
+        }
         // And the eigenvector solver on a matrix with a known spectrum.
         let (lambda, u) = PrincipalProjection.topEigenvector([8.75, -2.25, -2.25, 8.75], size: 2)
         XCTAssertEqual(lambda, 11, accuracy: 1e-12)
