@@ -10,7 +10,7 @@ public struct AblationCAM: ClassActivationMethod {
         citation: "Desai & Ramaswamy (2020), Ablation-CAM: visual explanations for deep convolutional network via gradient-free localization, WACV",
         summary: "Ablation-CAM: w_k = (f(x) − f with map k set to 0) / f(x), map = ReLU(Σ_k w_k A_k).",
         details: "K passes per image through the layers after the feature layer only, in batches. An image with f(x) = 0 has "
-            + "no relative drop and is an error naming it. Same layer choice and display as gradCAM.",
+            + "no relative drop and gets an all-zero map. Same layer choice and display as gradCAM.",
         options: [.featureLayer, .camReLU], display: .classActivation, acceptsLayerTargets: false,
         example: "ablationCAM(net, xs, target: \"label\")", page: "ablation-cam.md",
         figure: "ablationCAM(model(\"clut-fc\"), dataset(\"cluttered-mnist\").train.perDigit(index: 5), target: \"label\")")
@@ -36,10 +36,6 @@ public struct AblationCAM: ClassActivationMethod {
     public func coarseMaps(_ maps: FeatureMaps, monitor: WorkMonitor) throws -> [Float] {
         let (channels, positions) = (featureLayer.channels, featureLayer.positions)
         let per = channels * positions
-        if let zero = maps.outputs.firstIndex(of: 0) {
-            throw MethodError.invalidTarget(method: Self.declaration.title,
-                                            message: "f(x) is 0 for image \(maps.firstImage + zero): the relative drop (f(x) − f_k)/f(x) is undefined")
-        }
         // Row r = image r / K with map r % K switched off, in batches of at most batchSize rows.
         let rowsTotal = maps.count * channels
         let batch = try model.rowsPerPass(group: 1, withReference: false)
@@ -62,8 +58,9 @@ public struct AblationCAM: ClassActivationMethod {
             ablated.replaceSubrange(start..<end, with: scores)
         }
         return maps.weightedSum { i, _, _ in
+            // f(x) = 0 (e.g. a ReLU'd logit): no relative drop, and no map.
             let f = Double(maps.outputs[i])
-            return (0..<channels).map { (f - Double(ablated[i * channels + $0])) / f }
+            return (0..<channels).map { f == 0 ? 0 : (f - Double(ablated[i * channels + $0])) / f }
         }
     }
 }
