@@ -174,6 +174,19 @@ final class BindingsClassActivationTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(h.error("scoreCAM(net, xs, layer: \"fc1\")")).message.contains("feature maps"))
     }
 
+    func testExplanationsAndTensorsAreIndexedWithLists() throws {
+        let h = harness()
+        h.run("let e = gradCAM(net, xs, target: \"label\")")
+        XCTAssertEqual(try h.value("e[[2, 0]].targets"), .list([.int(7), .int(3)]))
+        XCTAssertEqual(try h.value("e[[2, 0]].values"), try h.value("stack([e[2], e[0]]).values"))
+        XCTAssertEqual(try h.value("e[[2, 0]].coarse.values"), try h.value("stack([e.coarse.values[2..<3], e.coarse.values[0..<1]])"))
+        guard case .tensor(let rows) = try h.value("tensor([[1, 2], [3, 4], [5, 6]])[[2, 0, 2]]") else { return XCTFail() }
+        XCTAssertEqual(rows.shape, [3, 2])
+        XCTAssertEqual(rows.scalars, [5, 6, 1, 2, 5, 6])
+        XCTAssertNotNil(h.error("tensor([1, 2])[[3]]"))
+        XCTAssertNotNil(h.error("e[[\"a\"]]"))
+    }
+
     func testRefusalsAreClearValueErrors() throws {
         let h = harness()
         let cam = try XCTUnwrap(h.error("cam(net, xs)"))

@@ -147,6 +147,11 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
                 throw ScriptError(.index, "slice \(r) is out of range for an Explanation of \(explanation.count) images")
             }
             return .object(try selecting(Array(r.lower..<r.upper)))
+        case .list(let items):
+            return .object(try selecting(try items.map { item in
+                guard case .int(let i) = item else { throw ScriptError(.type, "an Explanation is indexed with Ints, got \(item.typeName)") }
+                return i
+            }))
         default: return nil
         }
     }
