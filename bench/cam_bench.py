@@ -112,8 +112,9 @@ def compare(args, summary):
                 if kind is ScoreCAM:
                     cam.batch_size = args.batch_size
                 _, ms = best_time(lambda: cam(input_tensor=images, targets=targets), args.repeats)
-                activations = cam.activations_and_grads.activations[-1].numpy()
-                gradients = cam.activations_and_grads.gradients[-1].numpy() if cam.activations_and_grads.gradients else None
+                # The first forward pass is the one on the images (Score-CAM hooks its masked passes too).
+                activations = cam.activations_and_grads.activations[0].numpy()
+                gradients = cam.activations_and_grads.gradients[0].numpy() if cam.activations_and_grads.gradients else None
                 raw = np.maximum(cam.get_cam_image(images, net.relu3, targets, activations, gradients, False), 0)
             result[f"pgc_{key}_ms"] = ms / count
             result[f"pgc_{key}_diff"] = relative(ours[key], raw)
