@@ -82,8 +82,9 @@ test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter
 
 ## Benchmarks (not tests): ratios against peers measured in the same run --------------------------
-# ipykernel is installed for the kernel comparison; PyTorch, Captum and Zennit are compared when they
-# are importable from .venv (install them there yourself: they are large); a missing peer is named.
+# ipykernel is installed for the kernel comparison; PyTorch, Captum, Zennit, Quantus and
+# pytorch-grad-cam (pip install grad-cam) are compared when they are importable from .venv (install
+# them there yourself: they are large); a missing peer is named.
 bench: build venv
 	$(PY) -m pip install --quiet ipykernel
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) bench/kernel_bench.py
@@ -91,6 +92,7 @@ bench: build venv
 	$(PY) bench/methods_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/relevance_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/metrics_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/cam_bench.py --glassbox $(abspath $(RELEASE_BIN))
 
 ## Figures of the documentation ------------------------------------------------------------------
 docs-figures: build

@@ -86,6 +86,9 @@ public enum OptionType: Sendable {
     /// A dictionary from a layer selector (a layer name, a kind such as "dense" or "conv", or
     /// "input") to a rule name (LRP rules per layer).
     case rules
+    /// The name of a layer of the explained model (checked against the model when the method is
+    /// made, with "did you mean" suggestions).
+    case layer
 
     /// The type name shown in signatures and help.
     public var typeName: String {
@@ -93,7 +96,7 @@ public enum OptionType: Sendable {
         case .bool: return "Bool"
         case .integer, .seed: return "Int"
         case .number: return "Double"
-        case .choice, .method: return "String"
+        case .choice, .method, .layer: return "String"
         case .integers: return "List"
         case .reference: return "Any"
         case .methodOptions, .rules: return "Dictionary"
@@ -216,6 +219,9 @@ public struct MethodOption: Sendable {
                                          message: "\(why); choose one of \(candidates.map { "\"\($0)\"" }.joined(separator: ", "))",
                                          given: id, candidates: candidates)
             }
+            return value
+        case .layer:
+            guard case .string(let s) = value, !s.isEmpty else { throw fail("must be a layer name (a String), got \(value.described)") }
             return value
         case .methodOptions, .rules:
             guard case .table = value else { throw fail("must be a Dictionary such as [\"key\": value], got \(value.described)") }
