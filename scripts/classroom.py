@@ -45,7 +45,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +78,16 @@ def read_stat(pid: int) -> tuple[int, int, str] | None:
         return None
     fields = data[data.rindex(")") + 2:].split()
     return int(fields[1]), int(fields[19]), fields[0]
+
+
+def read_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = data[data.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def read_cmdline(pid: int) -> list[str]:
@@ -143,8 +152,10 @@ class Proc:
     role: str
     phase: str
     user: str = ""
+    command: str = ""
     peak_rss: int = 0
     peak_pss: int = 0
+    cpu_seconds: float = 0.0
 
 
 def read_user(pid: int) -> str:
@@ -206,11 +217,14 @@ class Monitor:
             with self.lock:
                 proc = self.procs.get(key)
                 if proc is None:
-                    proc = Proc(pid, start, role_of(read_cmdline(pid)), phase, read_user(pid))
+                    cmdline = read_cmdline(pid)
+                    proc = Proc(pid, start, role_of(cmdline), phase, read_user(pid),
+                                " ".join([Path(cmdline[0]).name] + cmdline[1:3]) if cmdline else "")
                     self.procs[key] = proc
             rss, pss = read_memory(pid)
             proc.peak_rss = max(proc.peak_rss, rss)
             proc.peak_pss = max(proc.peak_pss, pss)
+            proc.cpu_seconds = max(proc.cpu_seconds, read_cpu_seconds(pid))
             total_rss += rss
             total_pss += pss
             by_role[proc.role] = by_role.get(proc.role, 0) + pss
@@ -235,6 +249,10 @@ class Monitor:
     def kernels(self, phase: str) -> list[Proc]:
         with self.lock:
             return [p for p in self.procs.values() if p.phase == phase and p.role in ("glassbox kernel", "ipykernel")]
+
+    def servers(self) -> list[Proc]:
+        with self.lock:
+            return [p for p in self.procs.values() if p.role == "server"]
 
 
 _popen_children: list[subprocess.Popen] = []
@@ -710,7 +728,10 @@ def summarise_phase(name, runs: list[UserRun], runaway: UserRun | None, monitor:
             "pss_by_role_at_peak": peak.get("pss_by_role", {}),
             "kernel_peak_rss": stats([k.peak_rss for k in kernels]),
             "kernel_peak_pss": stats([k.peak_pss for k in kernels]),
+            "server_peak_rss": stats([s.peak_rss for s in monitor.servers()]),
+            "server_peak_pss": stats([s.peak_pss for s in monitor.servers()]),
         },
+        "kernel_cpu_seconds": stats([k.cpu_seconds for k in kernels]),
         "health": health,
     }
     if runaway:
@@ -742,11 +763,11 @@ def runaway_expectations(run: UserRun) -> list[str]:
     return problems
 
 
-def stats(values: list[int]) -> dict:
+def stats(values: list[float]) -> dict:
     values = [v for v in values if v]
     if not values:
         return {"count": 0}
-    return {"count": len(values), "median": int(statistics.median(values)), "max": max(values), "min": min(values)}
+    return {"count": len(values), "median": statistics.median(values), "max": max(values), "min": min(values)}
 
 
 def torch_ready(python: str) -> str | None:
@@ -806,24 +827,15 @@ async def main_async(args, tmp: Path, monitor: Monitor, state: dict) -> dict:
         raise SystemExit("set GLASSBOX_DATA to a folder holding mnist/ (shared by every kernel; see docs/data.md)")
 
     phases = args.phases
-    torch_reason = None
-    torch_users = 0
-    if "torch" in phases:
-        torch_reason = torch_ready(args.torch_python)
-        if torch_reason is None:
-            fit = int(0.5 * mem_available() / (1.5 * GIB))
-            torch_users = max(0, min(args.users, args.torch_users or args.users, fit))
-            if torch_users < min(args.users, args.torch_users or args.users):
-                result["torch_users_note"] = (f"{torch_users} users (capped so that ~1.5 GB each fits in half of "
-                                              f"the {mem_available() / GIB:.1f} GB available)")
-            if torch_users == 0:
-                torch_reason = "not enough memory available for one PyTorch kernel"
-    result["torch"] = {"python": args.torch_python, "skipped_because": torch_reason, "users": torch_users}
+    torch_reason = torch_ready(args.torch_python) if "torch" in phases else None
+    torch_wanted = min(args.users, args.torch_users or args.users)
+    result["torch"] = {"python": args.torch_python, "skipped_because": torch_reason}
 
     base_env = {"GLASSBOX_DATA": data, "GLASSBOX_THREADS": str(args.threads), "GLASSBOX_MEMORY_LIMIT": args.memory_limit,
                 "OPENBLAS_NUM_THREADS": str(args.threads)}
-    weights = export_weights(args.glassbox, tmp, {**os.environ, **base_env}) if torch_users else tmp
-    share = install_kernelspecs(tmp, args.glassbox, args.torch_python if torch_users else None, args.threads, weights)
+    torch_on = "torch" in phases and torch_reason is None
+    weights = export_weights(args.glassbox, tmp, {**os.environ, **base_env}) if torch_on else tmp
+    share = install_kernelspecs(tmp, args.glassbox, args.torch_python if torch_on else None, args.threads, weights)
     kernel_env = {**base_env, "JUPYTER_PATH": str(share)}
     hub = Hub(tmp, args, kernel_env)
     state["hub"] = hub
@@ -876,6 +888,25 @@ async def main_async(args, tmp: Path, monitor: Monitor, state: dict) -> dict:
         result["phases"]["runaway"] = await phase("runaway", monitor, api, tokens, users, args.notebook, "glassbox",
                                                   args, runaway_user=runaway_user)
         print_phase("runaway", result["phases"]["runaway"])
+    if runaway_user and "calm" in result["phases"]:
+        calm, wild = result["phases"]["calm"]["latency_seconds"], result["phases"]["runaway"]["latency_seconds"]
+        if calm["p50"] and wild["p50"]:
+            result["runaway_vs_calm"] = {"p50_ratio": wild["p50"] / calm["p50"], "p95_ratio": wild["p95"] / calm["p95"]}
+            print(f"== the other students' cell latency beside the runaway: p50 {wild['p50']:.2f} s vs {calm['p50']:.2f} s "
+                  f"calm (×{wild['p50'] / calm['p50']:.2f}), p95 {wild['p95']:.2f} s vs {calm['p95']:.2f} s "
+                  f"(×{wild['p95'] / calm['p95']:.2f})", flush=True)
+    torch_users = 0
+    if torch_on:
+        # decided now, with the Glassbox kernels gone: about 1.5 GB each must fit in half of what is free
+        fit = int(0.5 * mem_available() / (1.5 * GIB))
+        torch_users = max(0, min(torch_wanted, fit, len(users)))
+        result["torch"]["users"] = torch_users
+        if torch_users < torch_wanted:
+            result["torch"]["note"] = (f"{torch_users} of {torch_wanted} users: capped so that ~1.5 GB each fits in "
+                                       f"half of the {mem_available() / GIB:.1f} GB available")
+            print(f"== torch: {result['torch']['note']}", flush=True)
+        if torch_users == 0:
+            torch_reason = result["torch"]["skipped_because"] = "not enough memory available for one PyTorch kernel"
     if torch_users:
         result["phases"]["torch"] = await phase("torch", monitor, api, tokens, users[:torch_users], TORCH_NOTEBOOK,
                                                 "python-torch", args, kind="torch")
@@ -908,7 +939,11 @@ def print_phase(name: str, p: dict):
     kr, kp = mem["kernel_peak_rss"], mem["kernel_peak_pss"]
     if kr.get("count"):
         print(f"   per kernel ({kr['count']} kernels) peak RSS median {fmt_mb(kr['median'])}, max {fmt_mb(kr['max'])}; "
-              f"peak PSS median {fmt_mb(kp['median'])}, max {fmt_mb(kp['max'])}")
+              f"peak PSS median {fmt_mb(kp['median'])}, max {fmt_mb(kp['max'])}; CPU per kernel median "
+              f"{p['kernel_cpu_seconds']['median']:.1f} s, max {p['kernel_cpu_seconds']['max']:.1f} s")
+    sr, sp = mem["server_peak_rss"], mem["server_peak_pss"]
+    if sr.get("count"):
+        print(f"   per Jupyter server ({sr['count']}) peak RSS median {fmt_mb(sr['median'])}, peak PSS median {fmt_mb(sp['median'])}")
     print(f"   kernels left in the servers: {p['kernels_left_in_servers']}, kernel processes left: {p['kernel_processes_left']}")
     health = p["health"]
     print("   health: " + ", ".join(f"{path} worst {w:.2f} s, {health['failures'][path]} failures"
@@ -981,8 +1016,9 @@ def main() -> int:
     if not args.glassbox.exists():
         parser.error(f"no glassbox binary at {args.glassbox} (swift build -c release --product glassbox)")
     args.notebook = args.notebook.resolve()
-    need = (args.users + ("runaway" in args.phases)) * (0.45 + 0.12) * GIB
-    if need > 0.8 * mem_available():
+    # measured here: a Glassbox kernel after chapter 3.4 ~0.4 GB, a single-user server ~0.15 GB
+    need = (args.users + ("runaway" in args.phases)) * (0.40 + 0.15) * GIB
+    if need > 0.85 * mem_available():
         parser.error(f"{args.users} users need about {need / GIB:.1f} GB (a kernel and a server each); only "
                      f"{mem_available() / GIB:.1f} GB are available")
 
@@ -1020,7 +1056,7 @@ def main() -> int:
         left = cleanup(state, monitor)
         monitor.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        result["processes_started"] = [{"pid": p.pid, "start": p.start, "role": p.role}
+        result["processes_started"] = [{"pid": p.pid, "start": p.start, "role": p.role, "command": p.command}
                                        for p in monitor.procs.values()]
         result["processes_left"] = left
         counts: dict[str, int] = {}
