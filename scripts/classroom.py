@@ -316,6 +316,15 @@ c.JupyterHub.load_roles = [{{
 """
 
 
+# Every server runs as the caller; Jupyter refuses root unless told (CI runs as root). Ports: each
+# server's jupyter_client picks a kernel's five TCP ports at random and the kernel binds them a moment
+# later; with thirty servers starting kernels at once another process sometimes takes one in
+# between ("Address already in use": 1 and 2 of 60 kernel starts in two of our runs), and by default
+# (cache_ports) every automatic restart reuses the same ports, so the kernel never comes up. Without
+# the cache a restart picks new ports and the kernel starts on the second try.
+SERVER_ARGS = ["--KernelManager.cache_ports=False"]
+
+
 class Hub:
     def __init__(self, tmp: Path, args, kernel_env: dict[str, str]):
         self.tmp = tmp
@@ -334,8 +343,7 @@ class Hub:
         self.config.write_text(HUB_CONFIG.format(
             tmp=str(tmp), public_port=self.public_port, hub_port=hub_port, proxy_api_port=proxy_api_port,
             proxy=proxy, singleuser=str(singleuser), environment=kernel_env, token=self.token,
-            # every server runs as the caller; Jupyter refuses root unless told (CI runs as root)
-            server_args=["--allow-root"] if os.geteuid() == 0 else []))
+            server_args=SERVER_ARGS + (["--allow-root"] if os.geteuid() == 0 else [])))
         self.log_path = tmp / "jupyterhub.log"
         self.proc: subprocess.Popen | None = None
 
@@ -449,18 +457,28 @@ class KernelSocket:
         ws = await websocket_connect(request, max_message_size=256 << 20)
         return cls(ws, session)
 
+    def closed(self) -> str:
+        return f"the kernel websocket was closed (code {self.ws.close_code}, reason {self.ws.close_reason!r})"
+
     def send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
+        from tornado.websocket import WebSocketClosedError
         msg_id = uuid.uuid4().hex
+        try:
+            self._write(msg_id, msg_type, content, channel)
+        except WebSocketClosedError:
+            raise RuntimeError(self.closed()) from None
+        return msg_id
+
+    def _write(self, msg_id: str, msg_type: str, content: dict, channel: str):
         self.ws.write_message(json.dumps({
             "header": {"msg_id": msg_id, "msg_type": msg_type, "username": "student", "session": self.session,
                        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "version": "5.3"},
             "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}))
-        return msg_id
 
     async def recv(self, timeout: float) -> dict | None:
         raw = await asyncio.wait_for(self.ws.read_message(), timeout)
         if raw is None:
-            raise RuntimeError("the kernel websocket closed")
+            raise RuntimeError(self.closed())
         return json.loads(raw)
 
     async def ready(self, timeout: float = 300):
@@ -546,15 +564,20 @@ async def run_notebook(api: Api, user: str, token: str, notebook: Path, kernel_n
     base = f"/user/{user}/api"
     session_id = None
     sock = None
+    stage = "uploading the notebook"
     try:
         await api.call("PUT", f"{base}/contents/{urlquote(nb_name)}",
                        {"type": "notebook", "format": "json", "content": nb}, token=token)
+        stage = "starting a session"
         session = await api.call("POST", f"{base}/sessions", {
             "path": nb_name, "name": nb_name, "type": "notebook", "kernel": {"name": kernel_name}}, token=token)
         session_id, run.kernel_id = session["id"], session["kernel"]["id"]
+        stage = "connecting to the kernel"
         sock = await KernelSocket.connect(api.base, user, run.kernel_id, token)
+        stage = "waiting for kernel_info"
         await sock.ready()
         for index, cell in enumerate(cells):
+            stage = f"running cell {index}"
             if cell["meta"].get("runaway"):
                 result = await run_runaway_cell(api, sock, user, token, run, index, cell["source"], others_done,
                                                 flood_limit, flood_min)
@@ -566,7 +589,7 @@ async def run_notebook(api: Api, user: str, token: str, notebook: Path, kernel_n
                 await api.call("POST", f"{base}/kernels/{run.kernel_id}/interrupt", token=token)
                 break
     except Exception as error:  # recorded, reported, and the run goes on for the others
-        run.failure = f"{type(error).__name__}: {error}"
+        run.failure = f"{stage}: {type(error).__name__}: {error}"
     finally:
         if sock:
             sock.close()
@@ -1064,6 +1087,12 @@ def main() -> int:
             counts[p.role] = counts.get(p.role, 0) + 1
         print("stopped everything: " + ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
               + (f"; STILL RUNNING: {left}" if left else "; nothing left running"), flush=True)
+        troubled = status != 0 or any(p.get("errors") for p in result.get("phases", {}).values())
+        if troubled and not args.keep and (tmp / "jupyterhub.log").exists():
+            # the hub's log holds every server's log too: keep it for a look at what went wrong
+            saved = (args.json.with_suffix(".hub.log") if args.json else Path.cwd() / "classroom-hub.log")
+            shutil.copy(tmp / "jupyterhub.log", saved)
+            print(f"the hub's log (with every server's) is in {saved}")
         if args.keep:
             print(f"kept {tmp}")
         else:
