@@ -306,6 +306,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 600
 c.Spawner.http_timeout = 600
 c.Spawner.environment = {environment!r}
+c.Spawner.environment["JUPYTER_RUNTIME_DIR"] = lambda spawner: {tmp!r} + "/run/" + spawner.user.name
 c.JupyterHub.concurrent_spawn_limit = 0
 c.JupyterHub.services = [{{"name": "classroom-load", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{
@@ -316,13 +317,18 @@ c.JupyterHub.load_roles = [{{
 """
 
 
-# Every server runs as the caller; Jupyter refuses root unless told (CI runs as root). Ports: each
-# server's jupyter_client picks a kernel's five TCP ports at random and the kernel binds them a moment
-# later; with thirty servers starting kernels at once another process sometimes takes one in
-# between ("Address already in use": 1 and 2 of 60 kernel starts in two of our runs), and by default
-# (cache_ports) every automatic restart reuses the same ports, so the kernel never comes up. Without
-# the cache a restart picks new ports and the kernel starts on the second try.
-SERVER_ARGS = ["--KernelManager.cache_ports=False"]
+# How a server talks to its kernels. Over TCP each server's jupyter_client picks a kernel's five ports
+# at random on 127.0.0.1 and the kernel binds them a moment later; with thirty servers starting
+# kernels at once, two servers sometimes pick the same port (in our runs 1 or 2 of 60 kernel starts
+# failed with "Address already in use", the other student's kernel dropping the requests signed with
+# the wrong key), and by default (cache_ports) every automatic restart reuses the same ports, so the
+# kernel never comes up. Over ipc (Unix sockets in the user's runtime folder, readable by that user
+# only) there are no ports to race for. Unix socket paths are limited to 107 bytes, hence a short
+# runtime folder per user.
+TRANSPORT_ARGS = {
+    "ipc": ["--KernelManager.transport=ipc"],
+    "tcp": ["--KernelManager.cache_ports=False"],  # a restart at least gets new ports
+}
 
 
 class Hub:
@@ -343,7 +349,8 @@ class Hub:
         self.config.write_text(HUB_CONFIG.format(
             tmp=str(tmp), public_port=self.public_port, hub_port=hub_port, proxy_api_port=proxy_api_port,
             proxy=proxy, singleuser=str(singleuser), environment=kernel_env, token=self.token,
-            server_args=SERVER_ARGS + (["--allow-root"] if os.geteuid() == 0 else [])))
+            # every server runs as the caller; Jupyter refuses root unless told (CI runs as root)
+            server_args=TRANSPORT_ARGS[args.kernel_transport] + (["--allow-root"] if os.geteuid() == 0 else [])))
         self.log_path = tmp / "jupyterhub.log"
         self.proc: subprocess.Popen | None = None
 
@@ -841,7 +848,8 @@ def export_weights(glassbox: Path, tmp: Path, env: dict[str, str]) -> Path:
 async def main_async(args, tmp: Path, monitor: Monitor, state: dict) -> dict:
     from tornado.httpclient import AsyncHTTPClient
     AsyncHTTPClient.configure(None, max_clients=4 * args.users + 32)
-    result: dict = {"users": args.users, "notebook": str(args.notebook), "phases": {}}
+    result: dict = {"users": args.users, "notebook": str(args.notebook), "kernel_transport": args.kernel_transport,
+                    "phases": {}}
     state["result"] = result
     data = os.environ.get("GLASSBOX_DATA") or ""
     if not data and (Path.home() / ".cache" / "glassbox" / "mnist").is_dir():
@@ -876,7 +884,8 @@ async def main_async(args, tmp: Path, monitor: Monitor, state: dict) -> dict:
                 raise RuntimeError("JupyterHub did not answer within 120 s:\n" + hub.log_tail())
             await asyncio.sleep(0.5)
     result["jupyterhub"] = version.get("version")
-    print(f"JupyterHub {result['jupyterhub']} at {hub.url} (log: {hub.log_path})", flush=True)
+    print(f"JupyterHub {result['jupyterhub']} at {hub.url} (log: {hub.log_path}); kernels over {args.kernel_transport}",
+          flush=True)
 
     users = [f"student{i:02d}" for i in range(1, args.users + 1)]
     runaway_user = "runaway" if "runaway" in phases else None
@@ -1021,6 +1030,8 @@ def main() -> int:
     parser.add_argument("--torch-users", type=int, default=0, help="at most this many PyTorch users (default: --users, "
                         "capped by the memory available)")
     parser.add_argument("--glassbox", type=Path, default=Path(os.environ.get("GLASSBOX_BIN", ROOT / ".build" / "release" / "glassbox")))
+    parser.add_argument("--kernel-transport", choices=sorted(TRANSPORT_ARGS), default="ipc",
+                        help="how each server talks to its kernels (default ipc: no TCP ports to race for)")
     parser.add_argument("--threads", type=int, default=1, help="threads per kernel (GLASSBOX_THREADS, OMP_NUM_THREADS)")
     parser.add_argument("--memory-limit", default="1G", help="GLASSBOX_MEMORY_LIMIT of every Glassbox kernel")
     parser.add_argument("--cell-timeout", type=float, default=900, help="seconds per cell (and per server start)")
