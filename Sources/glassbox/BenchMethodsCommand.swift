@@ -88,7 +88,7 @@ struct BenchMethodsCommand: ParsableCommand {
 
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let weights = SafetensorsFile(entries: try pytorchNamedParameters(network), metadata: ["architecture": "CNN-MAX-B"])
+        let weights = SafetensorsFile(entries: try Self.pytorchNamedParameters(network), metadata: ["architecture": "CNN-MAX-B"])
         try weights.write(to: directory.appendingPathComponent("weights.safetensors"))
         let maps = SafetensorsFile(entries: [
             .init(name: "images", tensor: images),
@@ -177,7 +177,7 @@ struct BenchMethodsCommand: ParsableCommand {
 
     /// The parameters under the names of `methods_bench.py`'s PyTorch module (conv1…conv3, fc1,
     /// logits), whatever the layers are called in the model; throws unless it is a 3-conv, 2-dense chain.
-    private func pytorchNamedParameters(_ network: Sequential) throws -> [SafetensorsFile.Entry] {
+    static func pytorchNamedParameters(_ network: Sequential) throws -> [SafetensorsFile.Entry] {
         let convs = network.layers.compactMap { $0 as? Conv2D }
         let denses = network.layers.compactMap { $0 as? Dense }
         guard convs.count == 3, denses.count == 2, convs.allSatisfy({ $0.kernel == (3, 3) && $0.padding == .same }) else {

@@ -66,6 +66,8 @@ public enum ReceiptKind: String, Sendable, Equatable {
     /// mean(CAM_c) = S_c: the class activation map at the feature layer's resolution averages to
     /// the logit (CAM on conv maps → global average pooling → a linear classifier, exact).
     case classActivationMean
+    /// Σ φ = f(x) − f(x⁰), x⁰ the image with every segment off (Kernel SHAP's efficiency, exact).
+    case efficiency
 
     /// The property's name in messages.
     public var title: String {
@@ -74,6 +76,7 @@ public enum ReceiptKind: String, Sendable, Equatable {
         case .completeness: return "completeness"
         case .summationToDelta: return "summation to delta"
         case .classActivationMean: return "class activation mean"
+        case .efficiency: return "efficiency"
         }
     }
 
@@ -87,7 +90,7 @@ public enum ReceiptKind: String, Sendable, Equatable {
         switch self {
         case .conservation: return "f(x)"
         case .completeness: return "f(x) − f(b)"
-        case .summationToDelta: return "f(x) − f(x⁰)"
+        case .summationToDelta, .efficiency: return "f(x) − f(x⁰)"
         case .classActivationMean: return "S_c"
         }
     }
