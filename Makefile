@@ -90,6 +90,7 @@ bench: build venv
 	SKIP_BUILD=1 PYTHON=$(abspath $(PY)) bench/train_bench
 	$(PY) bench/methods_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/relevance_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/am_bench.py --glassbox $(abspath $(RELEASE_BIN))
 
 ## Figures of the documentation ------------------------------------------------------------------
 docs-figures: build

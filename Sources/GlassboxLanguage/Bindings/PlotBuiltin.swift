@@ -8,7 +8,7 @@ enum PlotBuiltin {
         name: "plot",
         parameters: [
             BuiltinParameter(nil, name: "series", type: "List, Tensor or History", variadic: true,
-                             doc: "one or more lines: Lists of numbers (y at x = 0, 1, 2, …), 1-D Tensors, or training histories (loss and accuracy per epoch, side by side)"),
+                             doc: "one or more lines: Lists of numbers (y at x = 0, 1, 2, …), 1-D Tensors, or training histories (loss and accuracy per epoch side by side; a GAN's generator and discriminator losses)"),
             BuiltinParameter("x", type: "List", default: .nil, doc: "x positions shared by every List series"),
             BuiltinParameter("labels", type: "List", default: .nil, doc: "legend labels, one per series"),
             BuiltinParameter("title", type: "String", default: .nil, doc: "title above the chart"),
@@ -48,8 +48,20 @@ enum PlotBuiltin {
             }
             let epochs = histories.flatMap { $0.epochs.map { Double($0.epoch) } }
             let ticks = Set(epochs).count <= 15 ? Array(Set(epochs)).sorted() : nil
+            let adversarial = histories.map(\.isAdversarial)
+            guard Set(adversarial).count == 1 else {
+                throw ScriptError(.type, "plot: a GAN's history (generator and discriminator losses) cannot share a chart with a classifier's")
+            }
             let figure = try BindingErrors.translating("plot") {
-                try LineChartFigure(axes: [
+                if adversarial[0] {
+                    return try LineChartFigure(axes: [
+                        ChartAxes(series: try series(\.loss), title: title.map { "\($0): generator" } ?? "generator loss", xLabel: "epoch",
+                                  yLabel: "mean batch loss", xTicks: ticks),
+                        ChartAxes(series: try series { $0.discriminatorLoss ?? .nan }, title: title.map { "\($0): discriminator" } ?? "discriminator loss",
+                                  xLabel: "epoch", yLabel: "mean batch loss", xTicks: ticks),
+                    ])
+                }
+                return try LineChartFigure(axes: [
                     ChartAxes(series: try series(\.loss), title: title.map { "\($0): loss" } ?? "loss", xLabel: "epoch", yLabel: "mean batch loss", xTicks: ticks),
                     ChartAxes(series: try series(\.accuracy), title: title.map { "\($0): accuracy" } ?? "accuracy", xLabel: "epoch", yLabel: "mean batch accuracy", xTicks: ticks),
                 ])
