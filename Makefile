@@ -14,7 +14,7 @@ RELEASE := -c release -Xswiftc -enable-testing
 export GLASSBOX_DATA ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data),)
 
 .PHONY: all deps system-deps venv build build-debug install-kernel notebooks lab test test-swift \
-        test-integration test-invariance test-jupyter bench docs-figures clean
+        test-integration test-invariance test-jupyter bench classroom docs-figures clean
 
 all: build
 
@@ -82,15 +82,26 @@ test-jupyter: build venv
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/jupyter
 
 ## Benchmarks (not tests): ratios against peers measured in the same run --------------------------
-# ipykernel is installed for the kernel comparison; PyTorch, Captum and Zennit are compared when they
-# are importable from .venv (install them there yourself: they are large); a missing peer is named.
+# ipykernel is installed for the kernel comparison; PyTorch, Captum, Zennit, Quantus and
+# pytorch-grad-cam (pip install grad-cam) are compared when they are importable from .venv (install
+# them there yourself: they are large); a missing peer is named.
 bench: build venv
 	$(PY) -m pip install --quiet ipykernel
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) bench/kernel_bench.py
 	SKIP_BUILD=1 PYTHON=$(abspath $(PY)) bench/train_bench
 	$(PY) bench/methods_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/relevance_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/metrics_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/cam_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/am_bench.py --glassbox $(abspath $(RELEASE_BIN))
+
+## A classroom on this machine (a load run, not a test; docs/classroom.md) ---------------------
+# JupyterHub on 127.0.0.1 with 30 students running chapter 3.4 at once, one runaway student, and the
+# same chapter in ipykernel + PyTorch when TORCH_PYTHON names a Python that imports torch and captum.
+# More options: make classroom CLASSROOM_ARGS="--users 10 --phases calm,runaway"
+classroom: build venv
+	$(PY) scripts/classroom.py --glassbox $(abspath $(RELEASE_BIN)) \
+	    $(if $(TORCH_PYTHON),--torch-python "$(TORCH_PYTHON)") $(CLASSROOM_ARGS)
 
 ## Figures of the documentation ------------------------------------------------------------------
 docs-figures: build

@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "GlassboxEngine", dependencies: ["COpenBLAS", "CMalloc", "CUniformGemm"]),
         .target(name: "GlassboxData", dependencies: ["GlassboxEngine", "CZlib", crypto]),
         .target(name: "GlassboxModels", dependencies: ["GlassboxEngine", "GlassboxData"], resources: [.copy("Weights")]),
-        .target(name: "GlassboxMethods", dependencies: ["GlassboxModels"]),
+        .target(name: "GlassboxMethods", dependencies: ["GlassboxData", "GlassboxModels"]),
         .target(name: "GlassboxFigures", dependencies: ["CCairo"]),
         .target(
             name: "GlassboxLanguage",

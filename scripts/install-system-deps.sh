@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Glassbox builds against, when any is missing.
+# Installs the Debian packages Glassbox builds against, when any is missing, and JupyterHub's
+# proxy (node-configurable-http-proxy) for the classroom run and its test (docs/classroom.md).
 # Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
-packages=(libzmq3-dev libcairo2-dev libopenblas-dev zlib1g-dev pkg-config fonts-dejavu-core)
+packages=(libzmq3-dev libcairo2-dev libopenblas-dev zlib1g-dev pkg-config fonts-dejavu-core
+          node-configurable-http-proxy)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

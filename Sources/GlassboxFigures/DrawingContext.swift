@@ -82,6 +82,17 @@ public final class DrawingContext {
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT)
     }
 
+    /// Fills the polygon through `points` (non-finite points are skipped) at `alpha`.
+    public func fillPolygon(_ points: [(Double, Double)], color: RGB, alpha: Double = 1) {
+        let finite = points.filter { $0.0.isFinite && $0.1.isFinite }
+        guard finite.count >= 3 else { return }
+        setColor(color, alpha: alpha)
+        cairo_move_to(cr, finite[0].0, finite[0].1)
+        for (x, y) in finite.dropFirst() { cairo_line_to(cr, x, y) }
+        cairo_close_path(cr)
+        cairo_fill(cr)
+    }
+
     /// Fills a circle.
     public func fillCircle(center: (Double, Double), radius: Double, color: RGB) {
         setColor(color)

@@ -9,6 +9,9 @@ public struct LineSeries: Sendable {
     /// The colour; `nil` takes the next colour of the tab10 cycle.
     public var color: RGB?
     public var lineWidth: Double
+    /// Half-widths of a band drawn around the line in its colour at low opacity (a confidence
+    /// interval: y ± band), one per point; nil for no band.
+    public var band: [Double]?
 
     /// - Throws: `FigureError.invalidArgument` when `x` and `y` differ in length.
     public init(x: [Double], y: [Double], label: String? = nil, showsMarkers: Bool = false, color: RGB? = nil,
@@ -25,6 +28,24 @@ public struct LineSeries: Sendable {
         self.lineWidth = lineWidth
     }
 
+    /// The same line with a band y ± `band` around it.
+    /// - Throws: `FigureError.invalidArgument` when `band` and `y` differ in length.
+    public func withBand(_ band: [Double]) throws -> LineSeries {
+        guard band.count == y.count else {
+            throw FigureError.invalidArgument(what: "band of series \(label.map { "'\($0)'" } ?? "")",
+                                              reason: "\(band.count) half-widths for \(y.count) points")
+        }
+        var copy = self
+        copy.band = band
+        return copy
+    }
+
+    /// The lowest and highest y drawn, the band included.
+    var drawnY: [Double] {
+        guard let band else { return y }
+        return zip(y, band).flatMap { [$0 - $1, $0 + $1] }
+    }
+
     /// A series at x = 0, 1, 2, ….
     public init(y: [Double], label: String? = nil, showsMarkers: Bool = false, color: RGB? = nil) {
         self.x = y.indices.map(Double.init)
@@ -33,6 +54,20 @@ public struct LineSeries: Sendable {
         self.showsMarkers = showsMarkers
         self.color = color
         self.lineWidth = 1.5
+    }
+}
+
+/// An arrow from (x, y) to (x + dx, y + dy) in data coordinates, with a head at its end.
+public struct ChartArrow: Sendable, Equatable {
+    public var x: Double, y: Double, dx: Double, dy: Double
+    public var color: RGB
+
+    public init(x: Double, y: Double, dx: Double, dy: Double, color: RGB = Style.seriesColors[0]) {
+        self.x = x
+        self.y = y
+        self.dx = dx
+        self.dy = dy
+        self.color = color
     }
 }
 
@@ -57,11 +92,14 @@ public struct ChartAxes: Sendable {
     public var xTicks: [Double]?
     public var legend: LegendPosition
     public var showsGrid: Bool
+    /// Arrows drawn over the series (a vector field), in data coordinates.
+    public var arrows: [ChartArrow]
 
     public init(series: [LineSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
                 xMin: Double? = nil, xMax: Double? = nil, yMin: Double? = nil, yMax: Double? = nil,
-                xTicks: [Double]? = nil, legend: LegendPosition = .best, showsGrid: Bool = false) {
+                xTicks: [Double]? = nil, legend: LegendPosition = .best, showsGrid: Bool = false, arrows: [ChartArrow] = []) {
         self.series = series
+        self.arrows = arrows
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -76,7 +114,8 @@ public struct ChartAxes: Sendable {
 
     /// The x and y limits drawn: fixed sides as given, others from finite data ± 5%.
     public func limits() -> (x: ClosedRange<Double>, y: ClosedRange<Double>) {
-        (ChartAxes.limit(series.flatMap(\.x), xMin, xMax), ChartAxes.limit(series.flatMap(\.y), yMin, yMax))
+        (ChartAxes.limit(series.flatMap(\.x) + arrows.flatMap { [$0.x, $0.x + $0.dx] }, xMin, xMax),
+         ChartAxes.limit(series.flatMap(\.drawnY) + arrows.flatMap { [$0.y, $0.y + $0.dy] }, yMin, yMax))
     }
 
     static func limit(_ values: [Double], _ fixedLow: Double?, _ fixedHigh: Double?) -> ClosedRange<Double> {
@@ -207,6 +246,12 @@ public struct LineChartFigure: Figure {
         context.withSavedState {
             context.clip(x: r.x, y: r.y, width: r.width, height: r.height)
             for (s, series) in a.series.enumerated() {
+                guard let band = series.band else { continue }
+                let upper = zip(zip(series.x, series.y), band).map { position(x: $0.0, y: $0.1 + $1, axes: index) }
+                let lower = zip(zip(series.x, series.y), band).map { position(x: $0.0, y: $0.1 - $1, axes: index) }
+                context.fillPolygon((upper + lower.reversed()).map { ($0.x, $0.y) }, color: color(series: s, axes: index), alpha: 0.2)
+            }
+            for (s, series) in a.series.enumerated() {
                 let color = color(series: s, axes: index)
                 let points = zip(series.x, series.y).map { position(x: $0, y: $1, axes: index) }.map { ($0.x, $0.y) }
                 context.polyline(points, color: color, lineWidth: series.lineWidth)
@@ -216,6 +261,7 @@ public struct LineChartFigure: Figure {
                     }
                 }
             }
+            for arrow in a.arrows { drawArrow(arrow, axes: index, context) }
         }
         context.strokeRect(x: r.x, y: r.y, width: r.width, height: r.height, color: ink, lineWidth: 0.8)
         for t in f.xTicks {
@@ -244,6 +290,26 @@ public struct LineChartFigure: Figure {
                          color: Style.textColor, align: .center, baseline: .bottom, angle: -Double.pi / 2)
         }
         if let box = legendBox(index) { drawLegend(index, box, context) }
+    }
+
+    /// A shaft and a filled head whose size follows the arrow's length (at most 7 px); arrows
+    /// shorter than half a pixel are drawn as a dot.
+    private func drawArrow(_ arrow: ChartArrow, axes index: Int, _ context: DrawingContext) {
+        let start = position(x: arrow.x, y: arrow.y, axes: index)
+        let end = position(x: arrow.x + arrow.dx, y: arrow.y + arrow.dy, axes: index)
+        let (vx, vy) = (end.x - start.x, end.y - start.y)
+        let length = (vx * vx + vy * vy).squareRoot()
+        guard length.isFinite else { return }
+        guard length >= 0.5 else {
+            context.fillCircle(center: (start.x, start.y), radius: 1, color: arrow.color)
+            return
+        }
+        let head = min(7, 0.4 * length)
+        let (ux, uy) = (vx / length, vy / length)
+        let base = (end.x - head * ux, end.y - head * uy)
+        context.line(from: (start.x, start.y), to: base, color: arrow.color, lineWidth: 1.2)
+        context.fillPolygon([(end.x, end.y), (base.0 - 0.45 * head * uy, base.1 + 0.45 * head * ux),
+                             (base.0 + 0.45 * head * uy, base.1 - 0.45 * head * ux)], color: arrow.color)
     }
 
     /// The legend rectangle of axes `index` in CSS pixels, or nil when there is no legend.

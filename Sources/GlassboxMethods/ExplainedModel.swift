@@ -259,8 +259,8 @@ public struct ExplainedModel {
     /// The backward seed at the start layer's output and f per row. `.gradient` seeds ∂f/∂S (or
     /// ones on a layer channel), `.relevance` places f itself at the target (or the channel's own
     /// activations), `.multipliers` seeds DeepLIFT's Δf/ΔS_c from the reference record.
-    private func seedAndOutputs(record: ForwardRecord, reference: ForwardRecord?, targets: [Int], layer: String?,
-                                seed kind: Seed) throws -> (seed: Tensor, outputs: [Float]) {
+    func seedAndOutputs(record: ForwardRecord, reference: ForwardRecord?, targets: [Int], layer: String?,
+                        seed kind: Seed) throws -> (seed: Tensor, outputs: [Float]) {
         if let layer {
             let activation = try record.output(of: layer)
             let rows = activation.shape[0]
@@ -281,8 +281,16 @@ public struct ExplainedModel {
             }
             return (Tensor(shape: activation.shape, scalars: seed), outputs)
         }
-        let logits = record.output
-        let referenceLogits = reference?.output
+        return seedAndOutputs(logits: record.output, referenceLogits: reference?.output, targets: targets, seed: kind)
+    }
+
+    /// f for each row of `logits` ([N, classes]), row i explaining class `targets[i]`.
+    func explainedValues(logits: Tensor, targets: [Int]) -> [Float] {
+        seedAndOutputs(logits: logits, referenceLogits: nil, targets: targets, seed: .gradient).outputs
+    }
+
+    /// The seed at the logits and f per row (see `seedAndOutputs(record:…)`).
+    func seedAndOutputs(logits: Tensor, referenceLogits: Tensor?, targets: [Int], seed kind: Seed) -> (seed: Tensor, outputs: [Float]) {
         let rows = logits.shape[0], classes = logits.shape[1]
         var seed = [Float](repeating: 0, count: logits.count)
         var outputs = [Float](repeating: 0, count: rows)

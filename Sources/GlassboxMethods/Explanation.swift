@@ -39,6 +39,11 @@ public struct Explanation: Sendable, Equatable {
     /// For each map, the index of the explained image it belongs to, when several maps explain the
     /// same image (running averages); nil when map i explains image i.
     public var sourceImages: [Int]?
+    /// The class activation maps at the feature layer's resolution, [N, 1, h, w], before they
+    /// were upsampled to the input's size (the CAM family); nil for other methods.
+    public var coarseMaps: Tensor?
+    /// The layer whose feature maps the CAM family weighted; nil for other methods.
+    public var featureLayer: String?
 
     public init(attributions: Tensor, inputs: Tensor, targets: [Int], targetLayer: String? = nil,
                 output: ExplainedOutput, outputs: [Float], baselineOutputs: [Float]? = nil,
@@ -61,13 +66,32 @@ public struct Explanation: Sendable, Equatable {
         return zip(outputs, baselineOutputs).map { $0 - $1 }
     }
 
-    /// The largest |Σ map − expected| over the images, relative to the largest |expected| (the
-    /// receipt in one number); nil without a receipt.
+    /// What the receipt measures per image: the sum of each map, or for CAM the mean of each coarse
+    /// map (at the feature layer's resolution).
+    public var receiptValues: [Float] {
+        receipt == .classActivationMean ? coarseMeans ?? sumPerImage : sumPerImage
+    }
+
+    /// The mean of each image's coarse map (CAM family), in Double then rounded; nil without coarse maps.
+    public var coarseMeans: [Float]? {
+        guard let coarseMaps, count > 0, coarseMaps.count % count == 0, coarseMaps.count > 0 else { return nil }
+        let per = coarseMaps.count / count
+        return coarseMaps.scalars.withUnsafeBufferPointer { a in
+            (0..<count).map { i in
+                var total = 0.0
+                for j in (i * per)..<((i + 1) * per) { total += Double(a[j]) }
+                return Float(total / Double(per))
+            }
+        }
+    }
+
+    /// The largest |measured − expected| over the images (Σ map, or mean(CAM) for CAM), relative to
+    /// the largest |expected| (the receipt in one number); nil without a receipt.
     public var receiptError: Float? {
         guard receipt != nil, count > 0 else { return nil }
         let expected = expectedSums
         let scale = Swift.max(expected.map(abs).max() ?? 0, 1e-12)
-        return zip(sumPerImage, expected).map { abs($0 - $1) }.max().map { $0 / scale }
+        return zip(receiptValues, expected).map { abs($0 - $1) }.max().map { $0 / scale }
     }
 
     /// The number of images.
@@ -114,6 +138,7 @@ public struct Explanation: Sendable, Equatable {
         copy.baselineOutputs = baselineOutputs.map { [$0[index]] }
         copy.panelTitles = panelTitles.map { [$0[index]] }
         copy.sourceImages = sourceImages.map { _ in [0] }
+        copy.coarseMaps = coarseMaps?.rows(index..<(index + 1))
         return copy
     }
 
@@ -127,6 +152,7 @@ public struct Explanation: Sendable, Equatable {
         var copy = self
         copy.attributions = attributions.map(transform)
         copy.receipt = nil
+        copy.coarseMaps = nil
         copy.method = "\(name)(\(method))"
         return copy
     }
@@ -142,6 +168,7 @@ public struct Explanation: Sendable, Equatable {
         copy.settings = []
         copy.baselineOutputs = nil
         copy.receipt = nil
+        copy.coarseMaps = nil
         return copy
     }
 
@@ -156,6 +183,7 @@ public struct Explanation: Sendable, Equatable {
     public func scaled(by factor: Float) -> Explanation {
         var copy = self
         copy.attributions = attributions.scaled(by: factor)
+        copy.coarseMaps = coarseMaps?.scaled(by: factor)
         copy.receipt = factor == 1 ? receipt : nil
         return copy
     }

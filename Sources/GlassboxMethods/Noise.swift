@@ -73,10 +73,16 @@ struct ImageNoise {
         return z ^ (z >> 31)
     }
 
+    /// The generator of sample `sample` of image `image` (metrics draw their own perturbations —
+    /// uniform noise, random subsets — from it, with the same guarantees).
+    func generator(image: Int, sample: Int) -> SeededRandom {
+        SeededRandom(seed: Self.mix(keys[image] ^ UInt64(truncatingIfNeeded: sample)))
+    }
+
     /// Adds σ·z to `row`, z the standard normal values of sample `sample` of image `image`.
     mutating func add(to row: UnsafeMutableBufferPointer<Float>, image: Int, sample: Int, sigma: Float) {
         if scratch.count != row.count { scratch = [Float](repeating: 0, count: row.count) }
-        var random = SeededRandom(seed: Self.mix(keys[image] ^ UInt64(truncatingIfNeeded: sample)))
+        var random = generator(image: image, sample: sample)
         scratch.withUnsafeMutableBufferPointer { z in
             random.fillGaussian(z)
             for j in 0..<row.count { row[j] += sigma * z[j] }

@@ -7,5 +7,6 @@ struct GlassboxCommand: ParsableCommand {
         commandName: "glassbox",
         abstract: "A Jupyter kernel for seeing why a neural network decides what it decides.",
         subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, TrainCommand.self, EvaluateCommand.self,
-                      BenchCommand.self, BenchMethodsCommand.self, BenchRelevanceCommand.self, BenchAMCommand.self, DocsFiguresCommand.self])
+                      BenchCommand.self, BenchMethodsCommand.self, BenchRelevanceCommand.self, BenchMetricsCommand.self,
+                      BenchCAMCommand.self, BenchAMCommand.self, DocsFiguresCommand.self])
 }

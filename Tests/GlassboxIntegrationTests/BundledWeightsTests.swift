@@ -4,16 +4,19 @@ import GlassboxEngine
 import GlassboxModels
 import XCTest
 
-/// Every weights file bundled in `Sources/GlassboxModels/Weights/` is a trained zoo model whose MNIST
-/// test accuracy matches what the reference chapter reports (within one percentage point: the
-/// reference's numbers are single unseeded runs), and the package resource serves the same file.
+/// Every weights file bundled in `Sources/GlassboxModels/Weights/` is a trained zoo model whose test
+/// accuracy matches what the reference chapter reports, and the package resource serves the same
+/// file. MNIST models are checked on the MNIST test split within one percentage point (the
+/// reference's numbers are single unseeded runs); the cluttered-MNIST models of chapter 4 on the
+/// test split of generated cluttered MNIST (seed 0, the reference's algorithm but not its file, and
+/// only 1,000 images) within two points.
 final class BundledWeightsTests: XCTestCase {
     /// Test accuracies the reference chapters print, by zoo name (the lower one where two chapters
     /// train the same architecture separately).
     static let referenceAccuracy: [String: Double] = [
         "mlp-a": 0.9800, "cnn-do": 0.9892, "mlp-nb": 0.9799, "mlp-b": 0.9793, "cnn-max-nb": 0.9917,
         "cnn-max-b": 0.9801, "cnn-avg-nb": 0.9935, "cnn-avg-nb-2": 0.9926, "cnn-stride": 0.9911, "cnn-stride-c": 0.9835,
-        "allconv": 0.9865,
+        "allconv": 0.9865, "clut-gap": 0.916, "clut-fc": 0.957, "clut-fc-2": 0.947,
     ]
 
     /// Bundled models that are not MNIST classifiers: checked for their architecture only here
@@ -36,6 +39,7 @@ final class BundledWeightsTests: XCTestCase {
             .filter { $0.hasSuffix(".safetensors") }.sorted()
         XCTAssertFalse(files.isEmpty, "no weights are bundled in \(folder.path)")
         let mnist = try Self.loadMNIST()
+        var cluttered: ClutteredMNIST?
         let store = ModelStore(environment: [:])
         for file in files {
             let name = String(file.dropLast(".safetensors".count))
@@ -51,9 +55,18 @@ final class BundledWeightsTests: XCTestCase {
                 XCTFail("no reference accuracy recorded for bundled model \(name)")
                 continue
             }
-            let evaluation = try Trainer.evaluate(loaded.model, on: mnist.test)
-            print("bundled \(name): test accuracy \(evaluation.accuracy) (reference \(reference))")
-            XCTAssertGreaterThanOrEqual(evaluation.accuracy, reference - 0.01, "\(name): test accuracy")
+            let test: LabelledImages
+            let tolerance: Double
+            switch entry.recipe.dataset {
+            case .mnist:
+                (test, tolerance) = (mnist.test, 0.01)
+            case .cluttered:
+                if cluttered == nil { cluttered = try ClutteredMNIST.generate(from: mnist) }
+                (test, tolerance) = (cluttered!.test, 0.02)
+            }
+            let evaluation = try Trainer.evaluate(loaded.model, on: test)
+            print("bundled \(name): \(entry.recipe.dataset.rawValue) test accuracy \(evaluation.accuracy) (reference \(reference))")
+            XCTAssertGreaterThanOrEqual(evaluation.accuracy, reference - tolerance, "\(name): test accuracy")
         }
     }
 }

@@ -208,3 +208,95 @@ private extension ScriptValue {
         return items.compactMap { if case .int(let v) = $0 { return v } else { return nil } }
     }
 }
+
+/// The CAM family's builtins: the `layer:` option names the feature maps (not a channel target),
+/// refusals are ValueErrors with suggestions, CAM's receipt, and the localisation scores.
+final class BindingsClassActivationTests: XCTestCase {
+    private func harness() -> BindingsHarness {
+        let h = BindingsHarness()
+        h.run("let net = model(\"cnn-max-nb\", untrained: true, seed: 2)\nlet gap = model(\"allconv\", untrained: true, seed: 3)\n"
+              + "let mlp = model(\"mlp-b\", untrained: true, seed: 1)\nlet xs = tiny.test[0..<3]")
+        return h
+    }
+
+    func testTheLayerOptionNamesTheFeatureMaps() throws {
+        let h = harness()
+        XCTAssertNil(h.error("let e = gradCAM(net, xs, layer: \"relu2\", target: \"label\")"))
+        XCTAssertEqual(try h.value("e.layer"), .string("relu2"))
+        guard case .tensor(let coarse) = try h.value("e.coarse.values") else { return XCTFail("no coarse maps") }
+        XCTAssertEqual(coarse.shape, [3, 1, 14, 14])
+        XCTAssertEqual(try h.value("e.coarse.labels"), try h.value("xs.labels"))
+        guard case .object(let e as ExplanationValue)? = h.session.value(of: "e") else { return XCTFail() }
+        XCTAssertEqual(e.style.colormap.name, "viridis")
+        XCTAssertTrue(e.style.overInput)
+        XCTAssertEqual(e.style.alpha, 0.8)
+        XCTAssertTrue(e.explanation.title.contains("layer relu2"), e.explanation.title)
+        // The default layer is the last conv/ReLU with more than one position.
+        XCTAssertEqual(try h.value("gradCAM(net, xs).layer"), .string("relu3"))
+        // A misspelt layer: a ValueError at the argument with a suggestion.
+        let error = try XCTUnwrap(h.error("gradCAM(net, xs, layer: \"relu33\")"))
+        XCTAssertEqual(error.kind, .value)
+        XCTAssertTrue(error.message.contains("argument 'layer'"), error.message)
+        XCTAssertTrue(error.suggestions.contains("relu3"), "\(error.suggestions)")
+        XCTAssertTrue(try XCTUnwrap(h.error("scoreCAM(net, xs, layer: \"fc1\")")).message.contains("feature maps"))
+    }
+
+    func testExplanationsAndTensorsAreIndexedWithLists() throws {
+        let h = harness()
+        h.run("let e = gradCAM(net, xs, target: \"label\")")
+        XCTAssertEqual(try h.value("e[[2, 0]].targets"), .list([.int(7), .int(3)]))
+        XCTAssertEqual(try h.value("e[[2, 0]].values"), try h.value("stack([e[2], e[0]]).values"))
+        XCTAssertEqual(try h.value("e[[2, 0]].coarse.values"), try h.value("stack([e.coarse.values[2..<3], e.coarse.values[0..<1]])"))
+        guard case .tensor(let rows) = try h.value("tensor([[1, 2], [3, 4], [5, 6]])[[2, 0, 2]]") else { return XCTFail() }
+        XCTAssertEqual(rows.shape, [3, 2])
+        XCTAssertEqual(rows.scalars, [5, 6, 1, 2, 5, 6])
+        XCTAssertNotNil(h.error("tensor([1, 2])[[3]]"))
+        XCTAssertNotNil(h.error("e[[\"a\"]]"))
+    }
+
+    func testRefusalsAreClearValueErrors() throws {
+        let h = harness()
+        let cam = try XCTUnwrap(h.error("cam(net, xs)"))
+        XCTAssertEqual(cam.kind, .value)
+        XCTAssertTrue(cam.message.contains("global average pooling") && cam.message.contains("gradCAM"), cam.message)
+        let mlp = try XCTUnwrap(h.error("gradCAM(mlp, xs)"))
+        XCTAssertTrue(mlp.message.contains("no convolutional feature maps"), mlp.message)
+        XCTAssertNotNil(h.error("gradCAM(net, xs, weights: \"softmax\")"), "an option of another method")
+        XCTAssertNotNil(h.error("scoreCAM(net, xs, weights: \"softmx\")"))
+    }
+
+    func testCAMOnAGlobalAveragePoolingModelCarriesItsReceipt() throws {
+        let h = harness()
+        XCTAssertNil(h.error("let e = cam(gap, xs, target: \"label\")"))
+        guard case .double(let error) = try h.value("e.receiptError") else { return XCTFail("no receipt") }
+        XCTAssertLessThan(error, 1e-5)
+        guard case .object(let table as TableValue) = try h.value("e.receipt") else { return XCTFail() }
+        XCTAssertTrue(table.table.columns.contains("mean(CAM)"), "\(table.table.columns)")
+        XCTAssertTrue(h.result("e").contains("class activation mean"), h.result("e"))
+    }
+
+    func testLocalisationScoresOwnMapsAndMethods() throws {
+        let h = harness()
+        // Bars: class c lights rows 2c+4, 2c+5, columns 4…23. A map equal to the image's own pixels.
+        h.run("let boxes = [[0, 0, 28, 28], [10, 4, 2, 20], [0, 0, 2, 2]]")
+        guard case .object(let table as TableValue) = try h.value("localisation(xs, boxes: boxes, top: 5)") else { return XCTFail() }
+        XCTAssertEqual(table.table.rows.count, 3)
+        XCTAssertEqual(table.table.rows[0][2], .text("hit"))
+        XCTAssertEqual(table.table.rows[0][3], .number(1))  // the whole image is the box
+        // Several explanations: one row per method.
+        h.run("let a = gradCAM(net, xs)\nlet b = layerCAM(net, xs)")
+        guard case .object(let summary as TableValue) = try h.value("localisation([a, b], boxes: boxes)") else { return XCTFail() }
+        XCTAssertEqual(summary.table.rows.map { $0[0] }, [.text("Grad-CAM"), .text("LayerCAM")])
+        // Settings other than the layer name the rows; a Dictionary names them itself and may hold own maps.
+        guard case .object(let relu as TableValue) = try h.value("localisation([a, gradCAM(net, xs, relu: false)], boxes: boxes)") else { return XCTFail() }
+        XCTAssertEqual(relu.table.rows.map { $0[0] }, [.text("Grad-CAM"), .text("Grad-CAM (relu no)")])
+        guard case .object(let named as TableValue) = try h.value("localisation([\"pixels\": xs.values, \"cam\": a], boxes: boxes)") else { return XCTFail() }
+        XCTAssertEqual(named.table.rows.map { $0[0] }, [.text("pixels"), .text("cam")])
+        XCTAssertEqual(named.table.rows[0][1], .percent(1.0 / 3.0), "image 0 (whole image) hits, the bar misses the other two boxes")
+        // Images without digit boxes need boxes:; bad boxes are named.
+        XCTAssertTrue(try XCTUnwrap(h.error("localisation(a)")).message.contains("boxes"))
+        XCTAssertNotNil(h.error("localisation(a, boxes: [[0, 0, 2, 2]])"))
+        XCTAssertNotNil(h.error("localisation(a, boxes: boxes, top: 0)"))
+        XCTAssertNotNil(h.error("localisation(a, boxes: boxes, box: \"inc\")"))
+    }
+}

@@ -26,6 +26,19 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(Array(ModelStore().searchDirectories.suffix(directories.count)), directories)
     }
 
+    /// The bundled weights ship inside the package (and every checkout): all of them together stay
+    /// within 40 MB (Weights/README.md says what was chosen to fit).
+    func testTheBundledWeightsFitTheirBudget() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/GlassboxModels/Weights")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".safetensors") }
+        XCTAssertFalse(files.isEmpty)
+        let total = try files.reduce(0) { sum, file in
+            sum + ((try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(file).path)[.size] as? Int) ?? 0)
+        }
+        XCTAssertLessThanOrEqual(total, 40_000_000, "the bundled weights take \(total) bytes, more than the 40 MB budget")
+    }
+
     func testFindsWeightsInSearchDirectoriesAndChecksTheArchitecture() throws {
         let first = try directory(), second = try directory()
         let entry = try ModelZoo.entry(named: "allconv")

@@ -68,8 +68,10 @@ public enum BindingsReference {
         "Explanation.method": "the method's name", "Explanation.title": "method, explained output and settings in one line",
         "Explanation.count": "the number of images", "Explanation.labels": "the images' labels, or nil",
         "Explanation.predictions": "the model's predicted class per image", "Explanation.maps": "the maps as an ImageBatch",
-        "Explanation.receipt": "a Table per image: the map's sum against what the method promises it equals (f(x), f(x) − f(b) or f(x) − f(x⁰)) and the gap; nil for methods without a receipt",
-        "Explanation.receiptError": "the largest gap of the receipt relative to the largest expected sum, or nil",
+        "Explanation.receipt": "a table per image of what the method promises (Σ map = f(x), mean(CAM) = S_c, …), else nil",
+        "Explanation.receiptError": "the receipt's largest gap relative to the largest expected value, else nil",
+        "Explanation.coarse": "the CAM family's maps at the feature layer's resolution before upsampling, an ImageBatch [N, 1, h, w] (.values for the Tensor); else nil",
+        "Explanation.layer": "the layer whose feature maps the CAM family weighted, else nil",
         "Table.columns": "the column names", "Table.rows": "the rows, each a List", "Table.count": "the number of rows",
         "Layer.name": "the layer's name", "Layer.kind": "dense, conv2d, maxpool, avgpool, relu, flatten, dropout, …",
         "Layer.inputShape": "the shape of one input example, e.g. [32, 14, 14]", "Layer.outputShape": "the shape of one output example",
@@ -80,6 +82,25 @@ public enum BindingsReference {
         "Layer.padding": "conv2d and pooling: \"same\" or \"valid\"", "Layer.window": "pooling: [h, w]",
         "ForwardRun.layers": "the layer names, in forward order", "ForwardRun.input": "the network's input Tensor [N, …] (run.input(\"name\") is a layer's input)",
         "ForwardRun.output": "the network's output Tensor (the logits)", "ForwardRun.count": "the number of images",
+        "MetricResult.metric": "the metric's name", "MetricResult.method": "the scored method's name",
+        "MetricResult.scores": "one score per image (List)", "MetricResult.mean": "the mean score over the images",
+        "MetricResult.band": "half the width of the 95 % confidence interval of the mean (1.96 standard errors)",
+        "MetricResult.direction": "\"higher is better\" or \"lower is better\"", "MetricResult.targets": "the class followed per image",
+        "MetricResult.count": "the number of images", "MetricResult.x": "curve metrics: the positions along the curve (List)",
+        "MetricResult.curve": "curve metrics: the average over the images at each position (List)",
+        "MetricResult.curveBand": "curve metrics: the 95 % half-width of the average at each position (List)",
+        "MetricResult.curves": "curve metrics: every image's curve, Tensor [images, positions]",
+        "MetricResult.auc": "curve metrics: the trapezoid area under the average curve over x",
+        "MetricResult.aopc": "region perturbation: the mean AOPC (the mean score)",
+        "MetricResult.windows": "region perturbation: the removed windows' top-left [row, column], per image",
+        "MetricResult.maps": "translation continuity: the first image's maps, one per shift (Explanation)",
+        "MetricResult.quadrants": "translation continuity: R1 top-left, R2 top-right, R3 bottom-right, R4 bottom-left per shift, Tensor [shifts, 4]",
+        "MetricResult.outputs": "translation continuity: f at each shift (first image)",
+        "MetricResult.shifts": "translation continuity: the shifts", "MetricResult.shifted": "translation continuity: the first image at every shift (ImageBatch)",
+        "Comparison.table": "the mean of every metric (columns) for every method (rows)",
+        "Comparison.bands": "the 95 % confidence half-widths of those means", "Comparison.figure": "the score grid, each column shaded by rank",
+        "Comparison.curves": "the curve metrics' average curves, one chart per metric, the methods overlaid",
+        "Comparison.methods": "the row names", "Comparison.metrics": "the column names (with ↑ or ↓)",
     ]
 
     /// One small value of each binding type.
@@ -118,6 +139,20 @@ public enum BindingsReference {
                 objects.append(ForwardRun(record: record, modelName: "sample"))
             }
         }
+        // Metric results: a region-perturbation run and a translation-continuity run show every member.
+        let curve = MetricCurve(x: [0, 1], xLabel: "x", yLabel: "f", values: [[1, 0]])
+        let perturbation = MetricResult(id: "regionPerturbation", metric: "Region perturbation", method: "sample", direction: .higherIsBetter,
+                                        scores: [0.5], targets: [0], curve: curve,
+                                        detail: RegionPerturbation.Record(windows: [[RelevantWindow.Corner(row: 0, column: 0)]], patch: 1, fill: 0))
+        let perturbationValue = MetricValue(perturbation, images: batch, output: .logit, style: .gray)
+        objects.append(perturbationValue)
+        var continuity = perturbation
+        continuity.id = "translationContinuity"
+        continuity.detail = TranslationContinuity.Record(shifts: [0, 1], images: [Tensor(zeros: [2, 1, 2, 2])], maps: [Tensor(zeros: [2, 1, 2, 2])],
+                                                         quadrants: [[[0, 0, 0, 0], [0, 0, 0, 0]]])
+        let continuityValue = MetricValue(continuity, images: batch, output: .logit, style: .gray)
+        objects.append(continuityValue)
+        objects.append(ComparisonValue(methodNames: ["sample"], columns: ["Region perturbation ↑"], values: [[perturbationValue]], caption: "sample"))
         return objects
     }
 }

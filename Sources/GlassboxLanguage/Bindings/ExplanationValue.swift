@@ -86,14 +86,15 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
             throw ScriptError(.index, "index \(bad) is out of range for an Explanation of \(n) images; valid indices are 0...\(max(0, n - 1))")
         }
         let per = explanation.valuesPerImage
-        func rows(_ t: Tensor) -> Tensor {
+        func rows(_ t: Tensor, per: Int) -> Tensor {
             var values = [Float]()
             values.reserveCapacity(indices.count * per)
             for i in indices { values += t.scalars[(i * per)..<((i + 1) * per)] }
             return Tensor(shape: [indices.count] + t.shape.dropFirst(), scalars: values)
         }
-        copy.attributions = rows(explanation.attributions)
-        copy.inputs = rows(explanation.inputs)
+        copy.attributions = rows(explanation.attributions, per: per)
+        copy.inputs = rows(explanation.inputs, per: per)
+        copy.coarseMaps = explanation.coarseMaps.map { rows($0, per: n == 0 ? 0 : $0.count / n) }
         copy.targets = indices.map { explanation.targets[$0] }
         copy.outputs = indices.map { explanation.outputs[$0] }
         copy.baselineOutputs = explanation.baselineOutputs.map { b in indices.map { b[$0] } }
@@ -106,7 +107,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     public var typeName: String { "Explanation" }
     public var propertyNames: [String] {
         ["values", "sum", "sums", "inputs", "targets", "outputs", "baselineOutputs", "method", "title", "count", "labels", "predictions", "maps",
-         "receipt", "receiptError"]
+         "receipt", "receiptError", "coarse", "layer"]
     }
 
     public func property(_ name: String) throws -> ScriptValue? {
@@ -126,6 +127,10 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         case "maps": return .object(try maps())
         case "receipt": return receiptTable().map { .object(TableValue($0)) } ?? .nil
         case "receiptError": return explanation.receiptError.map { .double(Double($0)) } ?? .nil
+        case "coarse":
+            guard let coarse = explanation.coarseMaps, coarse.rank == 4 else { return .nil }
+            return .object(try ImageBatch(tensor: coarse, labels: images.labels, origin: "\(explanation.method) coarse maps"))
+        case "layer": return explanation.featureLayer.map { .string($0) } ?? .nil
         default: return nil
         }
     }
@@ -142,6 +147,11 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
                 throw ScriptError(.index, "slice \(r) is out of range for an Explanation of \(explanation.count) images")
             }
             return .object(try selecting(Array(r.lower..<r.upper)))
+        case .list(let items):
+            return .object(try selecting(try items.map { item in
+                guard case .int(let i) = item else { throw ScriptError(.type, "an Explanation is indexed with Ints, got \(item.typeName)") }
+                return i
+            }))
         default: return nil
         }
     }

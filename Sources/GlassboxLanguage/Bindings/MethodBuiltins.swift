@@ -68,7 +68,7 @@ enum MethodBuiltins {
         let predictions: [Int]
     }
 
-    static func prepare(_ args: BoundArguments, function: String, context: CallContext) throws -> Call {
+    static func prepare(_ args: BoundArguments, function: String, acceptsLayerTargets: Bool = true, context: CallContext) throws -> Call {
         let model = try args.model("model")
         let images = try args.imageBatch("images")
         try ModelBuiltins.checkImages(images, fit: model, function: function, argument: "images", args: args)
@@ -83,7 +83,9 @@ enum MethodBuiltins {
         let network = model.handle.network
         let explained = try BindingErrors.translating(function) { try ExplainedModel(network, output: output, batchSize: batchSize) }
         let inputs = images.images.reshaped([images.count] + network.inputShape)
-        let layer = args.values["layer"].flatMap { if case .string(let s) = $0 { return s } else { return nil } }
+        // `layer:` names the layer of a channel target, unless the method declares its own `layer`
+        // option (the CAM family: the layer whose feature maps it weights).
+        let layer = acceptsLayerTargets ? args.values["layer"].flatMap { if case .string(let s) = $0 { return s } else { return nil } } : nil
         if let layer, network.layer(named: layer) == nil {
             let names = network.layers.map(\.name)
             throw ScriptError(.value, "\(function): argument 'layer': model '\(model.name)' has no layer '\(layer)'; its layers are "
@@ -131,7 +133,7 @@ enum MethodBuiltins {
     /// Runs a catalog method on the call's images and wraps its explanation.
     static func run(_ method: any AttributionMethod.Type, _ args: BoundArguments, _ context: CallContext) throws -> ScriptValue {
         let function = method.declaration.id
-        let call = try prepare(args, function: function, context: context)
+        let call = try prepare(args, function: function, acceptsLayerTargets: method.declaration.acceptsLayerTargets, context: context)
         var given: [String: OptionValue] = [:]
         for option in method.declaration.options where args.ranges[option.name] != nil {
             given[option.name] = try optionValue(args.value(option.name), argument: option.name, args: args, call: call)

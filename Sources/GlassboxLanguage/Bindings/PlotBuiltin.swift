@@ -2,24 +2,28 @@ import GlassboxFigures
 
 /// `plot(…)`: line charts of lists of numbers, 1-D tensors, or training histories.
 enum PlotBuiltin {
-    static var all: [Builtin] { [plot] }
+    static var all: [Builtin] { [plot, quiver] }
 
     static let plot = Builtin(
         name: "plot",
         parameters: [
-            BuiltinParameter(nil, name: "series", type: "List, Tensor or History", variadic: true,
-                             doc: "one or more lines: Lists of numbers (y at x = 0, 1, 2, …), 1-D Tensors, or training histories (loss and accuracy per epoch side by side; a GAN's generator and discriminator losses)"),
+            BuiltinParameter(nil, name: "series", type: "List, Tensor, History or MetricResult", variadic: true,
+                             doc: "one or more lines: Lists of numbers (y at x = 0, 1, 2, …), 1-D Tensors, training histories (loss and accuracy per epoch, side by side; a GAN's generator and discriminator losses), or metric results (each method's average curve with its 95 % band; translation-continuity results as one chart each, f and the four quadrant sums)"),
             BuiltinParameter("x", type: "List", default: .nil, doc: "x positions shared by every List series"),
             BuiltinParameter("labels", type: "List", default: .nil, doc: "legend labels, one per series"),
             BuiltinParameter("title", type: "String", default: .nil, doc: "title above the chart"),
             BuiltinParameter("xLabel", type: "String", default: .nil, doc: "x axis label"),
             BuiltinParameter("yLabel", type: "String", default: .nil, doc: "y axis label"),
             BuiltinParameter("markers", type: "Bool", default: .bool(false), doc: "a dot at every data point"),
+            BuiltinParameter("yMin", type: "Double", default: .nil, doc: "the lower end of the y axis (nil: from the data)"),
+            BuiltinParameter("yMax", type: "Double", default: .nil, doc: "the upper end of the y axis (nil: from the data)"),
+            BuiltinParameter("band", type: "Bool", default: .bool(true), doc: "metric results: draw the 95 % confidence band of each average curve"),
         ],
         returns: "Figure",
         summary: "A line chart: training curves from histories, or lines from lists of numbers.",
         details: "plot(net.history) draws loss and accuracy per epoch in two charts side by side; several histories are "
-            + "overlaid with the models' names in the legend.",
+            + "overlaid with the models' names in the legend. plot(runA, runB) overlays the average curves of metric results "
+            + "(pixel flipping of two methods), each with its 95 % confidence band.",
         example: "plot(net.history)\nplot([0.5, 0.3, 0.2], [0.6, 0.4, 0.35], labels: [\"a\", \"b\"], title: \"loss\")"
     ) { args, _ in
         let items = args.variadic
@@ -30,6 +34,17 @@ enum PlotBuiltin {
         }
         let markers = try args.bool("markers")
         let title = try args.optionalString("title")
+        let yMin = try args.optionalDouble("yMin"), yMax = try args.optionalDouble("yMax")
+        let results = items.compactMap { item -> MetricValue? in
+            if case .object(let r as MetricValue) = item { return r } else { return nil }
+        }
+        if !results.isEmpty {
+            guard results.count == items.count else { throw ScriptError(.type, "plot: metric results and other series cannot be mixed in one chart") }
+            let options = MetricCharts.Options(title: title, xLabel: try args.optionalString("xLabel"), yLabel: try args.optionalString("yLabel"),
+                                               yMin: yMin, yMax: yMax, bands: try args.bool("band"), labels: labels)
+            let figure = try BindingErrors.translating("plot") { try MetricCharts.figure(results, options: options) }
+            return .object(FigureValue(figure, title: title ?? results.map(\.result.metric).first! + " of " + results.map(\.result.method).joined(separator: ", ")))
+        }
         let histories = items.compactMap { item -> TrainingHistory? in
             if case .object(let h as TrainingHistory) = item { return h } else { return nil }
         }
@@ -98,7 +113,9 @@ enum PlotBuiltin {
             }
         }
         let figure = try BindingErrors.translating("plot") {
-            try LineChartFigure(series: lines, title: title, xLabel: try args.optionalString("xLabel"), yLabel: try args.optionalString("yLabel"))
+            try LineChartFigure(axes: [ChartAxes(series: lines, title: title, xLabel: try args.optionalString("xLabel"),
+                                                 yLabel: try args.optionalString("yLabel"), yMin: yMin, yMax: yMax)],
+                                plotWidth: 420, plotHeight: 280)
         }
         return .object(FigureValue(figure, title: title ?? "Line chart of \(lines.count) series"))
     }

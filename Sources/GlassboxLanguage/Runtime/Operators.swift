@@ -303,6 +303,18 @@ enum Operators {
         case (.tensor(let t), .range(let r)):
             guard t.rank > 0 else { throw ScriptError(.index, "a rank-0 Tensor cannot be sliced", at: whole) }
             return .tensor(slice(t, try checkSlice(r, count: t.shape[0], what: "Tensor", at: range), dropFirst: false))
+        case (.tensor(let t), .list(let items)):
+            // The rows (along the first axis) at these indices, in this order.
+            guard t.rank > 0 else { throw ScriptError(.index, "a rank-0 Tensor cannot be indexed", at: whole) }
+            let per = t.shape[0] == 0 ? 0 : t.count / t.shape[0]
+            var values: [Float] = []
+            values.reserveCapacity(items.count * per)
+            for item in items {
+                guard case .int(let i) = item else { throw ScriptError(.type, "a Tensor is indexed with a List of Ints, got \(item.typeName)", at: range) }
+                try checkIndex(i, count: t.shape[0], what: "Tensor", at: range)
+                values += t.scalars[(i * per)..<((i + 1) * per)]
+            }
+            return .tensor(Tensor(shape: [items.count] + t.shape.dropFirst(), scalars: values))
         case (.object(let object), _):
             let element: ScriptValue?
             do {

@@ -63,6 +63,9 @@ public enum ReceiptKind: String, Sendable, Equatable {
     case completeness
     /// Σ C = f(x) − f(x⁰) (DeepLIFT, exact).
     case summationToDelta
+    /// mean(CAM_c) = S_c: the class activation map at the feature layer's resolution averages to
+    /// the logit (CAM on conv maps → global average pooling → a linear classifier, exact).
+    case classActivationMean
 
     /// The property's name in messages.
     public var title: String {
@@ -70,7 +73,13 @@ public enum ReceiptKind: String, Sendable, Equatable {
         case .conservation: return "conservation"
         case .completeness: return "completeness"
         case .summationToDelta: return "summation to delta"
+        case .classActivationMean: return "class activation mean"
         }
+    }
+
+    /// What is measured on each map: "Σ map", or "mean(CAM)" (of the coarse map) for CAM.
+    public var measuredSymbol: String {
+        self == .classActivationMean ? "mean(CAM)" : "Σ map"
     }
 
     /// What the sum is compared with, e.g. "f(x)" or "f(x) − f(b)".
@@ -79,6 +88,7 @@ public enum ReceiptKind: String, Sendable, Equatable {
         case .conservation: return "f(x)"
         case .completeness: return "f(x) − f(b)"
         case .summationToDelta: return "f(x) − f(x⁰)"
+        case .classActivationMean: return "S_c"
         }
     }
 }

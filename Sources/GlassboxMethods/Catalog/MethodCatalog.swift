@@ -7,6 +7,8 @@ public enum MethodCatalog {
             SensitivityAnalysis.self, Saliency.self, GradientTimesInput.self, Deconvnet.self, GuidedBackprop.self,
             IntegratedGradients.self, SmoothGrad.self, NoiseTunnel.self,
             LRP.self, LRPEpsilon.self, LRPAlphaBeta.self, DeepTaylor.self, DeepLift.self, DeepLiftRevealCancel.self,
+            CAM.self, GradCAM.self, GuidedGradCAM.self, GradCAMPlusPlus.self, HiResCAM.self, XGradCAM.self, LayerCAM.self,
+            GradCAMElementWise.self, ScoreCAM.self, AblationCAM.self, EigenCAM.self, EigenGradCAM.self,
         ]
     }
 

@@ -86,6 +86,9 @@ public enum OptionType: Sendable {
     /// A dictionary from a layer selector (a layer name, a kind such as "dense" or "conv", or
     /// "input") to a rule name (LRP rules per layer).
     case rules
+    /// The name of a layer of the explained model (checked against the model when the method is
+    /// made, with "did you mean" suggestions).
+    case layer
 
     /// The type name shown in signatures and help.
     public var typeName: String {
@@ -93,7 +96,7 @@ public enum OptionType: Sendable {
         case .bool: return "Bool"
         case .integer, .seed: return "Int"
         case .number: return "Double"
-        case .choice, .method: return "String"
+        case .choice, .method, .layer: return "String"
         case .integers: return "List"
         case .reference: return "Any"
         case .methodOptions, .rules: return "Dictionary"
@@ -217,6 +220,9 @@ public struct MethodOption: Sendable {
                                          given: id, candidates: candidates)
             }
             return value
+        case .layer:
+            guard case .string(let s) = value, !s.isEmpty else { throw fail("must be a layer name (a String), got \(value.described)") }
+            return value
         case .methodOptions, .rules:
             guard case .table = value else { throw fail("must be a Dictionary such as [\"key\": value], got \(value.described)") }
             return value
@@ -242,17 +248,23 @@ public struct MethodOptions: Sendable {
     /// Validates `given` against `declaration`: unknown names (with the closest declared ones),
     /// wrong types and values out of range are errors naming the option.
     public init(_ declaration: MethodDeclaration, _ given: [String: OptionValue] = [:]) throws {
-        method = declaration.id
-        let names = declaration.options.map(\.name)
+        try self.init(id: declaration.id, options: declaration.options, given)
+    }
+
+    /// Validates `given` against the `options` of the method or metric `id` (the same checks as
+    /// for a method declaration).
+    public init(id: String, options: [MethodOption], _ given: [String: OptionValue] = [:]) throws {
+        method = id
+        let names = options.map(\.name)
         for name in given.keys.sorted() where !names.contains(name) {
-            throw MethodError.option(method: declaration.id, option: name,
-                                     message: "is not an option of \(declaration.id); its options are "
+            throw MethodError.option(method: id, option: name,
+                                     message: "is not an option of \(id); its options are "
                                         + (names.isEmpty ? "none" : names.joined(separator: ", ")),
                                      given: name, candidates: names)
         }
         var values: [String: OptionValue] = [:]
-        for option in declaration.options {
-            values[option.name] = try option.validate(given[option.name] ?? option.defaultValue, method: declaration.id)
+        for option in options {
+            values[option.name] = try option.validate(given[option.name] ?? option.defaultValue, method: id)
         }
         self.values = values
     }

@@ -86,6 +86,24 @@ public final class Sequential {
         return ForwardRecord(input: x, steps: try run(x, context: context, record: true).1)
     }
 
+    /// The output of the layers after `layer`, fed with `x` in place of that layer's output
+    /// ([N] + its output shape), not training. Ablation-CAM reruns the head this way with one
+    /// feature map switched off.
+    public func forward(_ x: Tensor, after layer: String) throws -> Tensor {
+        guard let index = layers.firstIndex(where: { $0.name == layer }) else { throw LayerError.unknownLayer(layer) }
+        guard x.rank == layerOutputShapes[index].count + 1, Array(x.shape.dropFirst()) == layerOutputShapes[index] else {
+            throw LayerError.shapeMismatch(layer: layer, what: "output fed to the layers after it",
+                                           expected: "[N] + \(layerOutputShapes[index])", got: x.shape)
+        }
+        let context = ForwardContext(training: false)
+        var current = x
+        for next in layers[(index + 1)...] {
+            context.auxiliary = nil
+            current = try next.forward(current, context: context)
+        }
+        return current
+    }
+
     /// A recording forward pass; when training, dropout draws from the model's own generator.
     public func forwardRecording(_ x: Tensor, training: Bool) throws -> ForwardRecord {
         try forwardRecording(x, training: training, rng: &dropoutRandom)
