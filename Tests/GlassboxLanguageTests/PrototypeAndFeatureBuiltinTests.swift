@@ -127,14 +127,14 @@ final class PrototypeBuiltinTests: XCTestCase {
         let h = BindingsHarness()
         h.run("let net = model(\"mlp-a\")\nlet g = model(\"gan-g\")")
         XCTAssertEqual(h.result("activations(net, tiny.train, layer: \"relu2\", batchSize: 64).shape"), "[300, 100]")
-        XCTAssertEqual(h.result("activations(net, tiny.train[0..<5], layer: \"relu2\") == forward(net, tiny.train[0..<5])[\"relu2\"]"), "true")
+        XCTAssertEqual(h.result("(activations(net, tiny.train[0..<5], layer: \"relu2\") == forward(net, tiny.train[0..<5])[\"relu2\"]).min() == 1"), "true")
         guard case .tensor(let means) = try h.value("activations(net, tiny.train, layer: \"relu2\", perClass: true)"),
               case .tensor(let threes) = try h.value("activations(net, tiny.train.ofDigit(3), layer: \"relu2\")") else { return XCTFail() }
         for j in 0..<100 {
             let mean = (0..<threes.shape[0]).reduce(0.0) { $0 + Double(threes.scalars[$1 * 100 + j]) } / Double(threes.shape[0])
             XCTAssertEqual(Double(means.scalars[3 * 100 + j]), mean, accuracy: 1e-5)
         }
-        XCTAssertEqual(h.error("activations(net, tiny.train, layer: \"relu3\")")?.suggestions.first, "relu2")
+        XCTAssertTrue(h.error("activations(net, tiny.train, layer: \"relu3\")")?.suggestions.contains("relu2") == true)
         XCTAssertEqual(h.error("activations(net, tensor([[1, 2]]), layer: \"relu2\", perClass: true)")?.kind, .value)
         // G(E(x)) of five images: an ImageBatch with their labels.
         XCTAssertEqual(h.result("generate(g, activations(net, tiny.test[0..<5], layer: \"relu2\"), labels: tiny.test[0..<5].labels).count"), "5")
@@ -151,7 +151,7 @@ final class PrototypeBuiltinTests: XCTestCase {
         XCTAssertEqual(h.result("g.history.count"), "2")
         XCTAssertEqual(h.result("g.history.discriminatorLoss.count"), "2")
         XCTAssertEqual(h.result("g.history.accuracy"), "[nil, nil]")
-        XCTAssertEqual(h.result("type(plot(g.history))"), "Figure")
+        XCTAssertEqual(h.result("type(of: plot(g.history))"), "\"Figure\"")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gan-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         h.run("save(g, to: \"\(file)\")")
@@ -239,7 +239,7 @@ final class FeatureBuiltinTests: XCTestCase {
         let h = BindingsHarness()
         h.run("let cnn = model(\"cnn-max-nb\")\nlet net = model(\"mlp-a\")")
         XCTAssertEqual(h.result("filters(cnn).shape"), "[32, 1, 3, 3]")
-        XCTAssertEqual(h.result("filters(cnn).values == cnn.layer(\"conv1\").weights"), "true")
+        XCTAssertEqual(h.result("(filters(cnn).values == cnn.layer(\"conv1\").weights).min() == 1"), "true")
         XCTAssertEqual(h.result("filters(cnn, layer: \"conv2\", inputChannel: 4).shape"), "[64, 1, 3, 3]")
         XCTAssertEqual(h.error("filters(net)")?.message, "filters: argument 'model' 'mlp-a' has no convolution layer")
         XCTAssertEqual(h.error("filters(cnn, layer: \"pool1\")")?.message, "filters: argument 'layer' 'pool1' is a maxpool layer, not a convolution")

@@ -84,7 +84,7 @@ public struct ModelValue: ScriptObject {
     public var history: TrainingHistory {
         let session = handle.epochs
         if session.isEmpty, handle.interrupted == nil, let recorded = EpochRecord.records(of: handle.info) {
-            return TrainingHistory(modelName: name, epochs: recorded, source: "the training record of \(handle.origin)")
+            return TrainingHistory(modelName: name, epochs: recorded, source: "the training record kept in its model file")
         }
         return TrainingHistory(modelName: name, epochs: session, interruptedEpoch: handle.interrupted)
     }
