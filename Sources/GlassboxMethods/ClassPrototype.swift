@@ -109,7 +109,7 @@ public struct ClassPrototype {
         summary: "Activation maximisation: one prototype image per class, optimised on the frozen model in pixel space or in a generator's code space (chapters 1.1, 1.3, 3.2).",
         chapters: ["1.1", "1.3", "3.2"], display: .gray, acceptsLayerTargets: false,
         example: "classPrototypes(net, means: mnist.train, steps: 1000)", page: "class-prototype.md",
-        figure: "classPrototypes(net, steps: 2000, start: \"gray\")")
+        figure: "classPrototypes(net, steps: 2000, start: \"gray\", liveEvery: 0)")
 
     /// The shape of one variable: a code of the generator, or an image of the classifier.
     public var variableShape: [Int] { generator?.inputShape ?? network.inputShape }

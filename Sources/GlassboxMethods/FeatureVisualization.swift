@@ -89,7 +89,7 @@ public struct FeatureVisualization {
         summary: "The input that most activates a channel, a unit, a class logit or a direction of a layer, optimised with jitter, rotation, scaling and optional Fourier-space parametrisation.",
         chapters: [], display: .gray, acceptsLayerTargets: true,
         example: "visualize(net, layer: \"conv2\", channel: 12)", page: "feature-visualization.md",
-        figure: "visualize(model(\"cnn-max-nb\"), layer: \"conv2\", channel: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], steps: 128, liveEvery: 0)")
+        figure: "visualize(model(\"cnn-max-nb\"), layer: \"relu2\", channel: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], steps: 256, liveEvery: 0)")
 
     public var network: Sequential
     /// The layer whose output the objectives read.
