@@ -94,6 +94,7 @@ bench: build venv
 	$(PY) bench/metrics_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/cam_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/perturbation_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/am_bench.py --glassbox $(abspath $(RELEASE_BIN))
 
 ## A classroom on this machine (a load run, not a test; docs/classroom.md) ---------------------
 # JupyterHub on 127.0.0.1 with 30 students running chapter 3.4 at once, one runaway student, and the

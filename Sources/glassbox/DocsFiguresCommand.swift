@@ -23,6 +23,12 @@ struct DocsFiguresCommand: ParsableCommand {
             let lines = TracebackRenderer(colored: false).lines(for: error, source: script)
             throw ValidationError("the figure script failed:\n" + lines.joined(separator: "\n"))
         }
+        // One figure per declaration, in order: a figure call that shows more (a live display left
+        // on) would shift every later file onto the wrong page.
+        guard host.writtenFigures.count == MethodDocumentation.figureFiles.count else {
+            throw ValidationError("the figure script drew \(host.writtenFigures.count) figures for \(MethodDocumentation.figureFiles.count) "
+                                  + "methods; each method's figure call must display exactly one (pass liveEvery: 0 to searches)")
+        }
         let target = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         for (i, name) in MethodDocumentation.figureFiles.enumerated() {

@@ -8,5 +8,5 @@ struct GlassboxCommand: ParsableCommand {
         abstract: "A Jupyter kernel for seeing why a neural network decides what it decides.",
         subcommands: [KernelCommand.self, InstallCommand.self, RunCommand.self, TrainCommand.self, EvaluateCommand.self,
                       BenchCommand.self, BenchMethodsCommand.self, BenchRelevanceCommand.self, BenchMetricsCommand.self,
-                      BenchCAMCommand.self, BenchPerturbationCommand.self, DocsFiguresCommand.self])
+                      BenchCAMCommand.self, BenchPerturbationCommand.self, BenchAMCommand.self, DocsFiguresCommand.self])
 }

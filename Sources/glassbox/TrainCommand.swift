@@ -86,7 +86,9 @@ struct TrainCommand: ParsableCommand {
             dataset: recipe.dataset.rawValue, epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed,
             optimizer: recipe.optimizer.summary, centredBatches: recipe.centreBatches, trainingImages: train.count,
             finalTrainLoss: history.last?.loss, finalTrainAccuracy: history.last?.accuracy,
-            testLoss: test.loss, testAccuracy: test.accuracy, date: ISO8601DateFormatter().string(from: Date()))
+            testLoss: test.loss, testAccuracy: test.accuracy, date: ISO8601DateFormatter().string(from: Date()),
+            history: history.enumerated().map { TrainingInfo.EpochLog(epoch: $0.offset + 1, loss: $0.element.loss,
+                                                                       accuracy: $0.element.accuracy, seconds: $0.element.seconds) })
         let url = try outputURL(for: entry.name)
         try ModelFile.save(model, architecture: entry.architecture, info: info, to: url, dtype: f16 ? .f16 : .f32)
         emit("wrote \(url.path)")
@@ -121,16 +123,20 @@ extension TrainCommand {
              + "\(recipe.epochs) epochs, batch \(recipe.batchSize), two \(recipe.optimizer.summary)")
         let printer = TrainingProgressPrinter()
         let interrupt = InterruptHandler()
+        let history: [GANEpochSummary]
         do {
-            try trainer.train(on: train, epochs: recipe.epochs, batchSize: recipe.batchSize,
-                              monitor: WorkMonitor(cancellation: interrupt.token, progress: printer.report))
+            history = try trainer.train(on: train, epochs: recipe.epochs, batchSize: recipe.batchSize,
+                                        monitor: WorkMonitor(cancellation: interrupt.token, progress: printer.report))
         } catch is CancellationError {
             printer.finishLine()
             throw CommandFailure("interrupted after \(trainer.epochsCompleted) complete epochs; nothing written")
         }
         let info = TrainingInfo(dataset: "mnist", epochs: recipe.epochs, batchSize: recipe.batchSize, seed: seed,
                                 optimizer: recipe.optimizer.summary, centredBatches: false, trainingImages: train.count,
-                                date: ISO8601DateFormatter().string(from: Date()))
+                                finalTrainLoss: history.last?.generatorLoss,
+                                date: ISO8601DateFormatter().string(from: Date()),
+                                history: history.map { TrainingInfo.EpochLog(epoch: $0.epoch, loss: $0.generatorLoss,
+                                                                             discriminatorLoss: $0.discriminatorLoss, seconds: $0.seconds) })
         let asked = try ModelZoo.entry(named: name).name
         let askedURL = try outputURL(for: asked)
         let otherName = asked == "gan-g" ? "gan-d" : "gan-g"

@@ -160,6 +160,24 @@ final class DisplayTests: XCTestCase {
         XCTAssertTrue(sink.stdout.hasPrefix("hi\n[figure 1: "))
         XCTAssertEqual(sink.stderr, "w\n")
     }
+
+    func testTerminalHostRewritesAFigureThatUpdatesInPlace() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sink = TextSink()
+        let host = TerminalHost(outputDirectory: directory, terminalProgress: false, write: { sink.append($0, $1) })
+        let small = try LiveImages.render(Tensor(zeros: [2, 1, 4, 4]), titles: nil, caption: "first", function: "test")
+        let large = try LiveImages.render(Tensor(zeros: [5, 1, 4, 4]), titles: nil, caption: "last", function: "test")
+        host.display(small, displayID: "live-1")
+        host.updateDisplay(large, displayID: "live-1")
+        XCTAssertEqual(host.writtenFigures.map(\.lastPathComponent), ["figure-001.png"])
+        let bytes = try Data(contentsOf: directory.appendingPathComponent("figure-001.png"))
+        XCTAssertEqual(bytes, Data(large.png!.bytes), "the file holds the last state")
+        XCTAssertFalse(sink.stdout.contains("last"))
+        // A text-only update is written as text.
+        host.updateDisplay(RichOutput(text: "a line"), displayID: "other")
+        XCTAssertTrue(sink.stdout.hasSuffix("a line\n"))
+    }
 }
 
 final class ManualClock: @unchecked Sendable {

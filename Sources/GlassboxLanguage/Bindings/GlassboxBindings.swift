@@ -4,8 +4,9 @@ public enum GlassboxBindings {
     /// Every binding builtin, in help order. `show` replaces the core's `show` (it accepts the same
     /// call and adds image options).
     public static var all: [Builtin] {
-        DatasetBuiltins.all + TrainBuiltin.all + ModelBuiltins.all + MethodBuiltins.all + MetricBuiltins.all + ExerciseBuiltins.all
-            + SimilarityBuiltin.all + LocalisationBuiltin.all + StackBuiltin.all + ShowBuiltin.all + PlotBuiltin.all + TableBuiltin.all
+        DatasetBuiltins.all + TrainBuiltin.all + ModelBuiltins.all + MethodBuiltins.all + PrototypeBuiltins.all + FeatureBuiltins.all
+            + MetricBuiltins.all + ExerciseBuiltins.all + SimilarityBuiltin.all + LocalisationBuiltin.all + StackBuiltin.all + ShowBuiltin.all
+            + PlotBuiltin.all + TableBuiltin.all
     }
 }
 

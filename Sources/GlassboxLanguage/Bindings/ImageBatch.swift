@@ -1,5 +1,39 @@
 import GlassboxData
 import GlassboxEngine
+import GlassboxFigures
+
+/// The record an input optimisation leaves on the images it made: the cost along the way, the codes
+/// (AM in code space), where an interrupt stopped it and which step the kept images are from.
+public struct SearchRecord: Sendable {
+    /// (step, cost) every `reportEvery` steps and after the last.
+    public var costs: [(step: Int, cost: Double)]
+    /// AM in code space: the optimised codes z, [N] + the generator's input shape.
+    public var codes: Tensor?
+    /// The step an interrupt stopped the search at, or nil when it ran to the end.
+    public var stoppedAt: Int?
+    /// The step the images are from (the last one, or the best one after an interrupt).
+    public var step: Int
+    /// The objective, in a few words ("CE + 0.1·½‖v − v̄‖²").
+    public var objective: String
+    /// Feature visualisation: the value of each image's objective (activation) at the end.
+    public var values: [Double]?
+
+    public init(costs: [(step: Int, cost: Double)], codes: Tensor? = nil, stoppedAt: Int? = nil, step: Int, objective: String,
+                values: [Double]? = nil) {
+        self.costs = costs
+        self.codes = codes
+        self.stoppedAt = stoppedAt
+        self.step = step
+        self.objective = objective
+        self.values = values
+    }
+
+    /// The costs as a table (step, cost).
+    func costTable() throws -> Table {
+        try Table(columns: ["step", "cost"], rows: costs.map { [.integer($0.step), .number($0.cost)] },
+                  significantDigits: 6, caption: "Cost of \(objective)" + (stoppedAt.map { " (interrupted at step \($0))" } ?? ""))
+    }
+}
 
 /// Images with optional labels, as a value of the language: a split of a dataset, a selection of it
 /// (`mnist.train.perDigit(index: 3)`, `xs[0..<5]`), a mean image, or the result of arithmetic.
@@ -17,6 +51,15 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
     public var showsColorbar = false
     /// Where each image's digit is, for generated cluttered MNIST (`.boxes`, `.inkBoxes`); kept by selections.
     public var digits: [ClutteredDigit]?
+    /// One title per image (feature visualisations: "conv2 · 12"), used instead of "Digit: d"; kept by selections.
+    public var titles: [String]?
+    /// How the images are drawn when not gray with automatic limits (first-layer filters: bwr, symmetric).
+    public var colormap: Colormap?
+    public var range: ValueRange?
+    /// Grid columns of its display (nil: the usual choice).
+    public var columns: Int?
+    /// How the optimisation that made these images went (class prototypes, feature visualisations).
+    public var search: SearchRecord?
 
     /// The largest batch shown as a grid.
     public static let maximumShown = 100
@@ -79,6 +122,10 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         var selected = try ImageBatch(tensor: Tensor(shape: [indices.count, 1, height, width], scalars: values),
                                       labels: labels.map { l in indices.map { l[$0] } }, origin: origin)
         selected.digits = digits.map { d in indices.map { d[$0] } }
+        selected.titles = titles.map { t in indices.map { t[$0] } }
+        selected.colormap = colormap
+        selected.range = range
+        selected.showsColorbar = showsColorbar
         return selected
     }
 
@@ -86,7 +133,10 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
 
     public var typeName: String { "ImageBatch" }
 
-    public var propertyNames: [String] { ["count", "labels", "mean", "values", "height", "width", "shape", "boxes", "inkBoxes"] }
+    public var propertyNames: [String] {
+        ["count", "labels", "mean", "values", "height", "width", "shape", "boxes", "inkBoxes"]
+            + (search == nil ? [] : ["costs", "codes", "stoppedAt", "activations"])
+    }
 
     public func property(_ name: String) throws -> ScriptValue? {
         switch name {
@@ -99,6 +149,10 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         // Per image [top, left, height, width] of its digit: the whole 28×28 source, or its ink only.
         case "boxes": return digits.map { .list($0.map { .list($0.frame.values.map { .int($0) }) }) } ?? .nil
         case "inkBoxes": return digits.map { .list($0.map { .list($0.ink.values.map { .int($0) }) }) } ?? .nil
+        case "costs": return try search.map { .object(TableValue(try $0.costTable())) }
+        case "codes": return search.map { $0.codes.map { .tensor($0) } ?? .nil }
+        case "stoppedAt": return search.map { $0.stoppedAt.map { .int($0) } ?? .nil }
+        case "activations": return search.map { $0.values.map { .list($0.map { .double($0) }) } ?? .nil }
         case "mean":
             guard count > 0 else { throw ScriptError(.value, "the mean image of an empty batch is undefined") }
             let mean = try images.mean(alongAxis: 0)
@@ -193,6 +247,10 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
     var displayOptions: ImageGridOptions {
         var options = ImageGridOptions()
         options.colorbar = showsColorbar
+        options.titleList = titles
+        options.colormap = colormap
+        options.range = range
+        options.columns = columns
         return options
     }
 

@@ -79,9 +79,14 @@ public struct ModelValue: ScriptObject {
 
     public var methods: [Builtin] { [layerMethod] }
 
-    /// The training history of this session.
+    /// The training history of this session; for a model not trained here, the per-epoch record its
+    /// file keeps (when it keeps one).
     public var history: TrainingHistory {
-        TrainingHistory(modelName: name, epochs: handle.epochs, interruptedEpoch: handle.interrupted)
+        let session = handle.epochs
+        if session.isEmpty, handle.interrupted == nil, let recorded = EpochRecord.records(of: handle.info) {
+            return TrainingHistory(modelName: name, epochs: recorded, source: "the training record kept in its model file")
+        }
+        return TrainingHistory(modelName: name, epochs: session, interruptedEpoch: handle.interrupted)
     }
 
     /// One row per layer: name, kind, output shape, parameter count.

@@ -8,7 +8,7 @@ enum PlotBuiltin {
         name: "plot",
         parameters: [
             BuiltinParameter(nil, name: "series", type: "List, Tensor, History or MetricResult", variadic: true,
-                             doc: "one or more lines: Lists of numbers (y at x = 0, 1, 2, …), 1-D Tensors, training histories (loss and accuracy per epoch, side by side), or metric results (each method's average curve with its 95 % band; translation-continuity results as one chart each, f and the four quadrant sums)"),
+                             doc: "one or more lines: Lists of numbers (y at x = 0, 1, 2, …), 1-D Tensors, training histories (loss and accuracy per epoch, side by side; a GAN's generator and discriminator losses), or metric results (each method's average curve with its 95 % band; translation-continuity results as one chart each, f and the four quadrant sums)"),
             BuiltinParameter("x", type: "List", default: .nil, doc: "x positions shared by every List series"),
             BuiltinParameter("labels", type: "List", default: .nil, doc: "legend labels, one per series"),
             BuiltinParameter("title", type: "String", default: .nil, doc: "title above the chart"),
@@ -63,8 +63,20 @@ enum PlotBuiltin {
             }
             let epochs = histories.flatMap { $0.epochs.map { Double($0.epoch) } }
             let ticks = Set(epochs).count <= 15 ? Array(Set(epochs)).sorted() : nil
+            let adversarial = histories.map(\.isAdversarial)
+            guard Set(adversarial).count == 1 else {
+                throw ScriptError(.type, "plot: a GAN's history (generator and discriminator losses) cannot share a chart with a classifier's")
+            }
             let figure = try BindingErrors.translating("plot") {
-                try LineChartFigure(axes: [
+                if adversarial[0] {
+                    return try LineChartFigure(axes: [
+                        ChartAxes(series: try series(\.loss), title: title.map { "\($0): generator" } ?? "generator loss", xLabel: "epoch",
+                                  yLabel: "mean batch loss", xTicks: ticks),
+                        ChartAxes(series: try series { $0.discriminatorLoss ?? .nan }, title: title.map { "\($0): discriminator" } ?? "discriminator loss",
+                                  xLabel: "epoch", yLabel: "mean batch loss", xTicks: ticks),
+                    ])
+                }
+                return try LineChartFigure(axes: [
                     ChartAxes(series: try series(\.loss), title: title.map { "\($0): loss" } ?? "loss", xLabel: "epoch", yLabel: "mean batch loss", xTicks: ticks),
                     ChartAxes(series: try series(\.accuracy), title: title.map { "\($0): accuracy" } ?? "accuracy", xLabel: "epoch", yLabel: "mean batch accuracy", xTicks: ticks),
                 ])

@@ -15,6 +15,8 @@ public final class TerminalHost: LanguageHost, @unchecked Sendable {
     private let readInput: @Sendable () -> String?
     /// Paths of the figures written so far.
     public private(set) var writtenFigures: [URL] = []
+    /// The file of each figure shown with a display id, rewritten when that display is updated.
+    private var figuresByDisplay: [String: URL] = [:]
 
     /// - Parameters:
     ///   - outputDirectory: where figures go.
@@ -53,15 +55,26 @@ public final class TerminalHost: LanguageHost, @unchecked Sendable {
             try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
             try Data(png.bytes).write(to: url)
             writtenFigures.append(url)
+            if let displayID { figuresByDisplay[displayID] = url }
             writeOut("[figure \(figureCount): \(output.text) → \(url.path)]\n", .stdout)
         } catch {
             writeOut("glassbox: could not write figure \(url.path): \(error.localizedDescription)\n", .stderr)
         }
     }
 
+    /// An updated figure replaces its file (images that update in place end as their last state);
+    /// an update without a figure is written as text.
     public func updateDisplay(_ output: RichOutput, displayID: String) {
         lock.lock(); defer { lock.unlock() }
-        writeOut(output.text + "\n", .stdout)
+        guard let png = output.png, let url = figuresByDisplay[displayID] else {
+            writeOut(output.text + "\n", .stdout)
+            return
+        }
+        do {
+            try Data(png.bytes).write(to: url, options: .atomic)
+        } catch {
+            writeOut("glassbox: could not write figure \(url.path): \(error.localizedDescription)\n", .stderr)
+        }
     }
 
     public func requestInput(prompt: String, password: Bool) throws -> String {

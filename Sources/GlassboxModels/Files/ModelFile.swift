@@ -19,10 +19,31 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
     public var testAccuracy: Double?
     /// ISO 8601 time the file was written.
     public var date: String?
+    /// The per-epoch record of the training run (files written before it was kept have none).
+    public var history: [EpochLog]?
+
+    /// One epoch of a training run: the mean per-batch losses (and accuracy) as the reference prints
+    /// them. A classifier has `loss` and `accuracy`; the chapter-1.3 GAN has `loss` (the
+    /// generator's) and `discriminatorLoss`.
+    public struct EpochLog: Codable, Sendable, Equatable {
+        public var epoch: Int
+        public var loss: Double
+        public var accuracy: Double?
+        public var discriminatorLoss: Double?
+        public var seconds: Double?
+
+        public init(epoch: Int, loss: Double, accuracy: Double? = nil, discriminatorLoss: Double? = nil, seconds: Double? = nil) {
+            self.epoch = epoch
+            self.loss = loss
+            self.accuracy = accuracy
+            self.discriminatorLoss = discriminatorLoss
+            self.seconds = seconds
+        }
+    }
 
     public init(dataset: String, epochs: Int, batchSize: Int, seed: UInt64, optimizer: String, centredBatches: Bool,
                 trainingImages: Int, finalTrainLoss: Double? = nil, finalTrainAccuracy: Double? = nil,
-                testLoss: Double? = nil, testAccuracy: Double? = nil, date: String? = nil) {
+                testLoss: Double? = nil, testAccuracy: Double? = nil, date: String? = nil, history: [EpochLog]? = nil) {
         self.dataset = dataset
         self.epochs = epochs
         self.batchSize = batchSize
@@ -35,6 +56,7 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
         self.testLoss = testLoss
         self.testAccuracy = testAccuracy
         self.date = date
+        self.history = history
     }
 }
 

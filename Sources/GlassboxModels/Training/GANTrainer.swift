@@ -1,3 +1,4 @@
+import Foundation
 import GlassboxData
 import GlassboxEngine
 
@@ -6,6 +7,15 @@ public struct GANEpochSummary: Sendable, Equatable {
     public var epoch: Int
     public var generatorLoss: Double
     public var discriminatorLoss: Double
+    /// Wall-clock seconds the epoch took.
+    public var seconds: Double
+
+    public init(epoch: Int, generatorLoss: Double, discriminatorLoss: Double, seconds: Double = 0) {
+        self.epoch = epoch
+        self.generatorLoss = generatorLoss
+        self.discriminatorLoss = discriminatorLoss
+        self.seconds = seconds
+    }
 }
 
 /// The chapter-1.3 generator training: a generator G learns to invert a frozen classifier's code
@@ -174,6 +184,7 @@ public final class GANTrainer {
         for _ in 0..<epochs {
             let epoch = epochsCompleted + 1
             let task = "GAN epoch \(epoch)/\(epochs)"
+            let started = Date()
             var order = Array(0..<data.count)
             order.shuffle(using: &shuffleRandom)
             var gSum = 0.0, dSum = 0.0
@@ -188,7 +199,8 @@ public final class GANTrainer {
                 ]))
             }
             epochsCompleted += 1
-            let summary = GANEpochSummary(epoch: epoch, generatorLoss: gSum / Double(batchCount), discriminatorLoss: dSum / Double(batchCount))
+            let summary = GANEpochSummary(epoch: epoch, generatorLoss: gSum / Double(batchCount), discriminatorLoss: dSum / Double(batchCount),
+                                          seconds: Date().timeIntervalSince(started))
             summaries.append(summary)
             monitor.progress(ProgressEvent(task: task, completed: batchCount, total: batchCount, metrics: [
                 .init("generator loss", summary.generatorLoss), .init("discriminator loss", summary.discriminatorLoss),
