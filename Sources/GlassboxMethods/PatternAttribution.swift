@@ -10,7 +10,7 @@ public struct PatternAttribution: BackwardMethod {
         id: "patternAttribution", title: "PatternAttribution",
         citation: "Kindermans, Schütt, Alber, Müller, Erhan, Kim & Dähne (2018), Learning how to explain neural networks: PatternNet and PatternAttribution, ICLR",
         summary: "PatternAttribution: relevance propagated with w ⊙ a (weights times learned signal patterns) in every dense and conv layer; (w ⊙ a)·y for a linear model.",
-        details: "Needs the model's patterns (learnPatterns, loadPatterns). A root point of deep Taylor decomposition "
+        details: "Needs the model's patterns (learnPatterns, or a model file saved with them). A root point of deep Taylor decomposition "
             + "estimated from data: ReLUs and pooling keep their gradient.",
         options: [.patternRegimes], display: .relevanceSigned, outputs: [.logit],
         example: "learnPatterns(net, mnist.train, images: 10000)\npatternAttribution(net, xs)", page: "patternattribution.md",

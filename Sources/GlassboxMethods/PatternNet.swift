@@ -11,7 +11,7 @@ public struct PatternNet: BackwardMethod {
         citation: "Kindermans, Schütt, Alber, Müller, Erhan, Kim & Dähne (2018), Learning how to explain neural networks: PatternNet and PatternAttribution, ICLR",
         summary: "PatternNet: the backward pass with every dense and conv weight replaced by its learned signal pattern a = cov[x, y] / σ²_y; an estimate of the signal in the input.",
         details: "Needs the model's patterns: learnPatterns(net, mnist.train) learns them in one pass (a₊ where a unit's output is > 0, "
-            + "a₋ elsewhere), savePatterns / loadPatterns keep them beside the model file. ReLUs and pooling keep their gradient.",
+            + "a₋ elsewhere), save(net, to: …) keeps them beside the model file and load reads them back. ReLUs and pooling keep their gradient.",
         options: [.patternRegimes], display: .signed, outputs: [.logit],
         example: "learnPatterns(net, mnist.train, images: 10000)\npatternNet(net, xs)", page: "patternnet.md",
         figure: "patternNet(net, xs, target: \"label\")")

@@ -23,7 +23,7 @@ final class PatternTests: XCTestCase {
         var images: Tensor
     }
 
-    private func signalAndDistractor(dims: Int, count: Int, seed: UInt64) -> SignalAndDistractor {
+    private func signalAndDistractor(dims: Int, count: Int, seed: UInt64, noise: Float = 0) -> SignalAndDistractor {
         var rng = SeededRandom(seed: seed)
         let signal = (0..<dims).map { _ in rng.nextGaussian() }
         // The distractor shares much of the signal's direction, so the filter must turn away from both.
@@ -38,7 +38,7 @@ final class PatternTests: XCTestCase {
         values.reserveCapacity(dims * count)
         for _ in 0..<count {
             let y = rng.nextGaussian(), e = rng.nextGaussian()
-            for i in 0..<dims { values.append(signal[i] * y + distractor[i] * e) }
+            for i in 0..<dims { values.append(signal[i] * y + distractor[i] * e + (noise > 0 ? noise * rng.nextGaussian() : 0)) }
         }
         return SignalAndDistractor(signal: signal, distractor: distractor, filter: filter,
                                    images: Tensor(shape: [count, dims], scalars: values))
@@ -245,5 +245,35 @@ final class PatternTests: XCTestCase {
         XCTAssertThrowsError(try PatternAttribution(try ExplainedModel(network))) { error in
             XCTAssertTrue("\(error)".contains("other weights"), "\(error)")
         }
+    }
+
+    func testSignalEstimatorQualityIsOneForThePatternsAndNearZeroForTheFilterOnSyntheticData() throws {
+        // x = a_s y + a_d ε + isotropic noise, and wᵀx ≈ y: the patterns leave in x − a wᵀx nothing
+        // correlated with wᵀx (ρ ≈ 1); the filter's estimate leaves (a_s − w/‖w‖²) y in it (ρ far lower).
+        // (Without the isotropic noise x spans two directions only, and any sampling error of a
+        // would be found by the regression.)
+        let data = signalAndDistractor(dims: 16, count: 8000, seed: 12, noise: 0.3)
+        let learning = Tensor(shape: [6000, 16], scalars: Array(data.images.scalars[0..<(6000 * 16)]))
+        let heldOut = Tensor(shape: [2000, 16], scalars: Array(data.images.scalars[(6000 * 16)...]))
+        var rng = SeededRandom(seed: 1)
+        let layer = Dense(name: "logit", inputs: 16, outputs: 1, bias: false, rng: &rng)
+        layer.weight.value = Tensor(shape: [1, 16], scalars: data.filter)
+        let network = try Sequential(layers: [layer], inputShape: [16])
+        let patterns = try PatternLearning.learn(network, images: learning)
+        let quality = try PatternQuality.measure(network, patterns: patterns, images: heldOut)
+        XCTAssertEqual(quality.count, 1)
+        XCTAssertEqual(quality[0].rows, 2000)
+        XCTAssertGreaterThan(quality[0].pattern, 0.95)
+        XCTAssertLessThan(quality[0].filter, 0.6)
+        XCTAssertGreaterThan(quality[0].pattern - quality[0].filter, 0.4)
+        // On a conv network every layer gets a value in [0, 1].
+        let conv = try TestNetworks.conv(pooling: "max")
+        let images = TestNetworks.randomInputs([30, 1, 6, 6], seed: 4, low: 0, high: 1)
+        let convPatterns = try PatternLearning.learn(conv, images: images)
+        let rows = try PatternQuality.measure(conv, patterns: convPatterns, images: images, units: 2)
+        XCTAssertEqual(rows.map(\.layer), ["conv1", "conv2", "logits"])
+        XCTAssertEqual(rows[0].rows, 30 * 36)
+        XCTAssertEqual(rows[0].inputs, 9)
+        for row in rows { XCTAssertTrue((0...1).contains(row.pattern) && (0...1).contains(row.filter), "\(row)") }
     }
 }

@@ -45,7 +45,7 @@ extension ExplainedModel {
         guard let patterns = network.signalPatterns else {
             throw MethodError.unsupportedModel(
                 method: method,
-                message: "the model has no signal patterns: learn them first with learnPatterns(net, mnist.train) or load them with loadPatterns(net, from: \"….patterns.safetensors\")")
+                message: "the model has no signal patterns: learn them first with learnPatterns(net, mnist.train) or load a model saved with its patterns (load(\"net.safetensors\") reads net.patterns.safetensors beside it)")
         }
         do {
             try patterns.check(against: network)
