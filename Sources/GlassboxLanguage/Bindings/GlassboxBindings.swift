@@ -4,7 +4,7 @@ public enum GlassboxBindings {
     /// Every binding builtin, in help order. `show` replaces the core's `show` (it accepts the same
     /// call and adds image options).
     public static var all: [Builtin] {
-        DatasetBuiltins.all + TrainBuiltin.all + ModelBuiltins.all + MethodBuiltins.all + PatternBuiltins.all + MetricBuiltins.all + ExerciseBuiltins.all
+        DatasetBuiltins.all + TrainBuiltin.all + ModelBuiltins.all + MethodBuiltins.all + PatternBuiltins.all + AttackBuiltins.all + MetricBuiltins.all + ExerciseBuiltins.all
             + SimilarityBuiltin.all + LocalisationBuiltin.all + StackBuiltin.all + ShowBuiltin.all + PlotBuiltin.all + TableBuiltin.all
     }
 }
