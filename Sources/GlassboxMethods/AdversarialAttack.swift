@@ -36,7 +36,7 @@ public enum AdversarialAttack {
             throw MethodError.invalidTarget(method: name, message: "needs one label per image: \(labels.count) labels for \(inputs.shape.first ?? 0) images")
         }
         let model = try ExplainedModel(network, output: .probability, batchSize: batchSize)
-        let gradient = try Saliency(model, absolute: false)
+        let gradient = Saliency(model, absolute: false)
         let original = inputs.scalars
         func project(_ value: Float, _ index: Int) -> Float {
             var v = Swift.min(Swift.max(value, original[index] - epsilon), original[index] + epsilon)
