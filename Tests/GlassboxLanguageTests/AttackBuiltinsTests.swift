@@ -18,6 +18,11 @@ final class AttackBuiltinsTests: XCTestCase {
             XCTAssertGreaterThan(gap, 0.05, call)
             XCTAssertTrue(attacked.images.scalars.allSatisfy { (0...1).contains($0) }, call)
         }
+        let call = "explanationAttack(net, tiny.test[0..<3], method: \"saliency\", epsilon: 0.1, steps: 3, samples: 4)"
+        guard case .object(let attacked as ImageBatch) = try h.value(call) else { return XCTFail(h.result(call)) }
+        XCTAssertEqual(attacked.labels, Array(original.labels!.prefix(3)))
+        XCTAssertLessThanOrEqual(zip(attacked.images.scalars, original.images.scalars).map { abs($0 - $1) }.max() ?? 0, 0.1 + 1e-6)
+        XCTAssertNotNil(h.error("explanationAttack(net, tiny.test[0..<1], method: \"salency\")"))
         let error = try XCTUnwrap(h.error("pgd(net, tiny.test[0..<2], epsilon: -0.1)"))
         XCTAssertTrue(error.message.contains("epsilon"), error.message)
     }

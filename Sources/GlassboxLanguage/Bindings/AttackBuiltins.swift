@@ -1,3 +1,4 @@
+import Foundation
 import GlassboxEngine
 import GlassboxMethods
 import GlassboxModels
@@ -5,7 +6,7 @@ import GlassboxModels
 /// `fgsm` and `pgd`: adversarial examples against a model's labels, as image batches (the attacked
 /// images keep the labels of the originals).
 enum AttackBuiltins {
-    static var all: [Builtin] { [fgsm, pgd] }
+    static var all: [Builtin] { [fgsm, pgd, explanationAttack] }
 
     static let commonParameters = [
         BuiltinParameter(nil, name: "model", type: "Model", doc: "the classifier attacked"),
@@ -75,5 +76,48 @@ enum AttackBuiltins {
                                       randomStart: randomStart, seed: seed, clip: clip, monitor: context.workMonitor())
         }
         return try result(attacked, batch, origin: "pgd(ε = \(epsilon), \(steps) steps) of \(batch.origin)")
+    }
+
+    static let explanationAttack = Builtin(
+        name: "explanationAttack",
+        parameters: [
+            BuiltinParameter(nil, name: "model", type: "Model", doc: "the classifier"),
+            BuiltinParameter(nil, name: "images", type: "ImageBatch", doc: "the images whose maps are attacked"),
+            BuiltinParameter("method", type: "String", default: .string("saliency"), doc: "the catalog method whose map is attacked (its default options)"),
+            BuiltinParameter("epsilon", type: "Double", default: .double(0.1), doc: "the L∞ budget: no pixel moves more than ε"),
+            BuiltinParameter("steps", type: "Int", default: .int(20), doc: "search steps"),
+            BuiltinParameter("samples", type: "Int", default: .int(16), doc: "random candidates per image and step"),
+            BuiltinParameter("stepSize", type: "Double", default: .nil, doc: "each candidate moves every pixel by ±α; nil = ε / 4"),
+            BuiltinParameter("seed", type: "Int", default: .int(0), doc: "seeds the candidates (per image, from the seed and the image's values)"),
+        ],
+        returns: "ImageBatch",
+        summary: "Attacks an explanation: a random search in the ε-ball that makes the map as unlike the original as it can while the predicted class stays.",
+        details: "Derivative-free (no softplus surrogate needed): each step keeps the candidate with the lowest correlation between its map and "
+            + "the original map among those still predicted as the original class. Compare saliency(net, xs) with saliency(net, adv).",
+        example: "let adv = explanationAttack(net, xs, method: \"saliency\", epsilon: 0.1)\npredict(net, adv)"
+    ) { args, context in
+        let model = try args.model("model")
+        let batch = try args.imageBatch("images")
+        try ModelBuiltins.checkImages(batch, fit: model, function: "explanationAttack", argument: "images", args: args)
+        guard batch.count > 0 else { throw args.error(.value, "images", "has no images") }
+        let id = try args.string("method")
+        guard let type = MethodCatalog.method(id) else {
+            throw args.error(.value, "method", "must be a method of the catalog such as \"saliency\", got \"\(id)\"")
+        }
+        let epsilon = try args.double("epsilon")
+        guard epsilon.isFinite, epsilon >= 0 else { throw args.error(.value, "epsilon", "must be finite and ≥ 0, got \(epsilon)") }
+        let stepSize = try args.optionalDouble("stepSize") ?? epsilon / 4
+        guard stepSize.isFinite, stepSize > 0 else { throw args.error(.value, "stepSize", "must be positive, got \(stepSize)") }
+        let steps = try args.positiveInt("steps"), samples = try args.positiveInt("samples"), seed = try args.seed("seed")
+        let network = model.handle.network
+        let inputs = batch.images.reshaped([batch.count] + network.inputShape)
+        let result = try BindingErrors.translating("explanationAttack") { () throws -> ExplanationAttack.Result in
+            let method = try type.make(try ExplainedModel(network))
+            return try ExplanationAttack.attack(method, inputs, epsilon: Float(epsilon), steps: steps, samples: samples,
+                                                stepSize: Float(stepSize), seed: seed, monitor: context.workMonitor())
+        }
+        let correlations = result.correlations.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+        context.host.write("map correlation with the original, per image: \(correlations)\n", to: .stdout)
+        return try AttackBuiltins.result(result.images, batch, origin: "explanationAttack(\(id), ε = \(epsilon)) of \(batch.origin)")
     }
 }
