@@ -72,6 +72,8 @@ final class SameImageSameMapTests: XCTestCase {
         var digests: [String] = []
         for (name, network) in try Self.classifiers() {
             let inputs = digits.images.reshaped([digits.count] + network.inputShape)
+            // PatternNet and PatternAttribution need the model's signal patterns (any will do here).
+            network.signalPatterns = try PatternLearning.learn(network, images: inputs)
             // Three rows per pass: the batch is cut into chunks that put images at other positions.
             let model = try ExplainedModel(network, batchSize: 3)
             for method in MethodCatalog.all {

@@ -5,8 +5,8 @@ public enum GlassboxBindings {
     /// call and adds image options).
     public static var all: [Builtin] {
         DatasetBuiltins.all + TrainBuiltin.all + ModelBuiltins.all + MethodBuiltins.all + PrototypeBuiltins.all + FeatureBuiltins.all
-            + MetricBuiltins.all + ExerciseBuiltins.all + SimilarityBuiltin.all + LocalisationBuiltin.all + StackBuiltin.all + ShowBuiltin.all
-            + PlotBuiltin.all + TableBuiltin.all
+            + PatternBuiltins.all + AttackBuiltins.all + MetricBuiltins.all + ExerciseBuiltins.all + SimilarityBuiltin.all
+            + LocalisationBuiltin.all + StackBuiltin.all + ShowBuiltin.all + PlotBuiltin.all + TableBuiltin.all
     }
 }
 

@@ -52,6 +52,7 @@ public enum MethodDocumentation {
             "let mnist = dataset(\"mnist\")",
             "let net = model(\"cnn-max-b\")",
             "let xs = mnist.train.perDigit(index: 5)",
+            "let patterns = learnPatterns(net, mnist.train, images: 10000)   // for patternNet and patternAttribution",
         ]
         for d in MethodCatalog.declarations { lines.append("show(\(d.figure), columns: 5)") }
         return lines.joined(separator: "\n") + "\n"

@@ -48,6 +48,18 @@ enum ModelBuiltins {
                 throw ScriptError(.value, "\(function): \(error.description)")
             }
         }
+        // The signal patterns saved beside the model (save(net, to: …) writes them), checked against it.
+        let side = SignalPatterns.sideFile(for: url)
+        if url.pathExtension == "safetensors", !url.lastPathComponent.hasSuffix(".patterns.safetensors"),
+           FileManager.default.fileExists(atPath: side.path) {
+            do {
+                loaded.model.signalPatterns = try SignalPatterns.load(from: side, for: loaded.model)
+            } catch let error as PatternError {
+                throw ScriptError(.value, "\(function): the patterns beside the model file do not fit it: \(error.description)")
+            } catch let error as SafetensorsError {
+                throw ScriptError(.value, "\(function): the patterns beside the model file cannot be read: \(error.description)")
+            }
+        }
         let recipe = try? ModelZoo.entry(named: loaded.architecture.name).recipe
         return ModelValue(ModelHandle(architecture: loaded.architecture, network: loaded.model, recipe: recipe,
                                       info: loaded.info, origin: "loaded from \(url.path)"))
@@ -93,7 +105,7 @@ enum ModelBuiltins {
         name: "load",
         parameters: [BuiltinParameter(nil, name: "path", type: "String", doc: "a Glassbox .safetensors model file")],
         returns: "Model",
-        summary: "Loads a model saved with save(…): architecture, weights and training record.",
+        summary: "Loads a model saved with save(…): architecture, weights and training record (and its signal patterns when saved beside it).",
         example: "let again = load(\"mlp-a.safetensors\")"
     ) { args, _ in
         .object(try loadFile(try args.string("path"), function: "load"))
@@ -131,6 +143,10 @@ enum ModelBuiltins {
         try BindingErrors.translating("save") {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try ModelFile.save(model.handle.network, architecture: model.handle.architecture, info: model.handle.info, to: url, dtype: dtype)
+            if let patterns = model.handle.network.signalPatterns, (try? patterns.check(against: model.handle.network)) != nil {
+                try patterns.save(to: SignalPatterns.sideFile(for: url))
+                context.host.write("saved its signal patterns to \(SignalPatterns.sideFile(for: url).path)\n", to: .stdout)
+            }
         }
         context.host.write("saved \(model.name) (\(ModelValue.grouped(model.handle.architecture.parameterCount)) parameters) to \(url.path)\n", to: .stdout)
         return .nil

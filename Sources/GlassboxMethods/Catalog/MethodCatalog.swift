@@ -10,6 +10,7 @@ public enum MethodCatalog {
             CAM.self, GradCAM.self, GuidedGradCAM.self, GradCAMPlusPlus.self, HiResCAM.self, XGradCAM.self, LayerCAM.self,
             GradCAMElementWise.self, ScoreCAM.self, AblationCAM.self, EigenCAM.self, EigenGradCAM.self,
             Occlusion.self, LIME.self, KernelSHAP.self,
+            PatternNet.self, PatternAttribution.self,
         ]
     }
 

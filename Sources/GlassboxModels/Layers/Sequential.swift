@@ -10,6 +10,9 @@ public final class Sequential {
     public let layerOutputShapes: [[Int]]
     /// Generator for dropout masks when a training forward pass is run without an explicit one.
     private var dropoutRandom = SeededRandom(seed: 0x0D50_7A11)
+    /// The signal patterns learned for this network's weights (PatternNet, PatternAttribution), if
+    /// any; they carry a fingerprint of the weights and are refused once the weights change.
+    public var signalPatterns: SignalPatterns?
 
     /// Validates that the layers chain from `inputShape` (without batch, e.g. [1, 28, 28]); throws
     /// `LayerError` naming the first layer that does not fit, and on duplicate or empty names.
