@@ -4,7 +4,9 @@ For each notebook: a fresh kernel runs every code cell in order, one after the o
 memory is read from /proc every 50 ms. Reported per notebook: RSS and PSS (proportional set size: a page
 shared with other processes, such as a memory-mapped MNIST file or a shared library, counts 1/n) at
 start, their peaks while the cells ran (the peak RSS is the kernel's own high-water mark, VmHWM), and
-after the last cell (after 1 s of rest), plus the cells' wall time and any cell error. Then the same for
+after the last cell (after 1 s of rest), the anonymous part of the RSS after (heap and stacks: what
+the kernel alone holds; the rest are file pages, libraries and mapped MNIST, that kernels share),
+plus the cells' wall time and any cell error. Then the same for
 ipykernel + PyTorch + Captum doing chapter 3.4 (scripts/classroom/3.4 Integrated Gradients (PyTorch).ipynb,
 the only chapter written for PyTorch here) when --torch-python names a Python that imports them.
 
@@ -32,8 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def read_memory(pid: int) -> dict[str, int]:
-    """RSS and PSS (smaps_rollup) and the peak RSS (VmHWM), in bytes."""
-    out = {"rss": 0, "pss": 0, "hwm": 0}
+    """RSS and PSS (smaps_rollup), the peak RSS (VmHWM) and the anonymous (private: heap, stacks)
+    part of the RSS (RssAnon; the rest is file pages such as libraries and mapped MNIST, which other
+    processes can share), in bytes."""
+    out = {"rss": 0, "pss": 0, "hwm": 0, "anon": 0}
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Rss:"):
@@ -43,6 +47,8 @@ def read_memory(pid: int) -> dict[str, int]:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 out["hwm"] = int(line.split()[1]) * 1024
+            elif line.startswith("RssAnon:"):
+                out["anon"] = int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
     return out
@@ -132,7 +138,8 @@ def mb(n: int) -> str:
 def report(name: str, r: dict):
     errors = f"  {len(r['errors'])} error(s): {r['errors'][0].splitlines()[0]}" if r["errors"] else ""
     print(f"{name:44}{mb(r['start']['rss'])}{mb(r['peak_rss'])}{mb(r['after']['rss'])}"
-          f"{mb(r['start']['pss'])}{mb(r['peak_pss'])}{mb(r['after']['pss'])}{r['seconds']:8.1f}{errors}", flush=True)
+          f"{mb(r['start']['pss'])}{mb(r['peak_pss'])}{mb(r['after']['pss'])}{mb(r['after']['anon'])}"
+          f"{r['seconds']:8.1f}{errors}", flush=True)
 
 
 def main():
@@ -150,7 +157,7 @@ def main():
     glassbox = args.glassbox.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="memory-bench-"))
     print(f"binary: {glassbox}; MNIST: {env.get('GLASSBOX_DATA', '(not set)')}/mnist")
-    print(f"{'MB':44}{'RSS':>7}{'peak':>7}{'after':>7}{'PSS':>7}{'peak':>7}{'after':>7}{'s':>8}")
+    print(f"{'MB':44}{'RSS':>7}{'peak':>7}{'after':>7}{'PSS':>7}{'peak':>7}{'after':>7}{'anon':>7}{'s':>8}")
     results = {"glassbox": [], "torch": []}
     for notebook in notebooks:
         r = run_notebook(lambda conn: [str(glassbox), "kernel", "--connection-file", conn], notebook, env,
