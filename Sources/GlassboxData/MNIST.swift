@@ -68,8 +68,9 @@ public struct MNIST: Sendable {
     ///
     /// The images stay bytes. An uncompressed image file is memory-mapped (read-only and shared: every
     /// process that maps the same file shares one copy in the page cache). A gzipped one is decompressed
-    /// once into `<user cache>/unpacked/<SHA-256>`, after its payload's SHA-256 was found to be the
-    /// catalog's, and that copy is mapped from then on; a payload that is not the catalog's (or a cache
+    /// once into `<user cache>/unpacked/<SHA-256>-<CRC-32>`, after its payload's SHA-256 was found to be
+    /// the catalog's, and that copy is mapped from then on (found again through the CRC-32 in the gzip
+    /// file's trailer, so another file under the same name never gets MNIST's copy); a payload that is not the catalog's (or a cache
     /// that cannot be written) is kept in this process's memory instead.
     public static func load(locator: MNISTLocator = MNISTLocator(), verifyChecksums: Bool = false,
                             validationCount: Int = MNIST.validationCount) throws -> MNIST {

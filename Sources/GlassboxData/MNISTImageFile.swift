@@ -13,7 +13,11 @@ enum MNISTImageFile {
             let mapped = try ByteStorage(mapping: file.url)
             return try rows(of: mapped, name: name, verifyAgainst: verifyChecksum ? file.spec : nil)
         }
-        let unpacked = unpackedDirectory.appendingPathComponent(file.spec.sha256)
+        // The copy is named by the catalog's SHA-256 and the CRC-32 of its contents, which the gzip
+        // trailer of the file found here gives: a gzipped file with other contents (another data set
+        // under MNIST's file names) never meets a copy made from MNIST.
+        let trailerCRC = try gzipTrailerCRC(file.url)
+        let unpacked = unpackedDirectory.appendingPathComponent(copyName(sha256: file.spec.sha256, crc: trailerCRC))
         if FileManager.default.fileExists(atPath: unpacked.path),
            let mapped = try? ByteStorage(mapping: unpacked),
            let images = try? rows(of: mapped, name: unpacked.path, verifyAgainst: verifyChecksum ? file.spec : nil) {
@@ -24,8 +28,9 @@ enum MNISTImageFile {
         let header = try payload.withUnsafeBytes { try IDXFile.imageHeader($0, name: name) }
         let digest = payload.withUnsafeBytes { MNISTLocator.sha256Hex($0) }
         if digest == file.spec.sha256 {
-            if (try? writeAtomically(payload, to: unpacked)) != nil, let mapped = try? ByteStorage(mapping: unpacked),
-               let images = try? rows(of: mapped, name: unpacked.path, verifyAgainst: nil) {
+            let copy = unpackedDirectory.appendingPathComponent(copyName(sha256: digest, crc: ZipArchive.checksum(payload)))
+            if (try? writeAtomically(payload, to: copy)) != nil, let mapped = try? ByteStorage(mapping: copy),
+               let images = try? rows(of: mapped, name: copy.path, verifyAgainst: nil) {
                 return images
             }
         } else if verifyChecksum {
@@ -46,6 +51,26 @@ enum MNISTImageFile {
         }
         return try ImageRows(bytes: bytes, offset: header.payloadOffset, count: header.count, height: header.rows,
                              width: header.columns, decoding: .unitInterval)
+    }
+
+    /// `<sha256>-<crc32 as 8 hex digits>`.
+    static func copyName(sha256: String, crc: UInt32) -> String {
+        let hex = String(crc, radix: 16)
+        return sha256 + "-" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// The CRC-32 in the last 8 bytes of a gzip file (of its last member's contents).
+    private static func gzipTrailerCRC(_ url: URL) throws -> UInt32 {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw DataError.unreadable(path: url.path, reason: "cannot open it")
+        }
+        defer { try? handle.close() }
+        let end = (try? handle.seekToEnd()) ?? 0
+        guard end >= 18 else { throw DataError.corruptGzip(path: url.path, reason: "only \(end) bytes, too short for a gzip stream") }
+        try handle.seek(toOffset: end - 8)
+        let trailer = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        guard trailer.count == 4 else { throw DataError.unreadable(path: url.path, reason: "cannot read its gzip trailer") }
+        return UInt32(trailer[0]) | UInt32(trailer[1]) << 8 | UInt32(trailer[2]) << 16 | UInt32(trailer[3]) << 24
     }
 
     private static func startsWithGzipMagic(_ url: URL) throws -> Bool {

@@ -79,7 +79,9 @@ final class ByteImagesTests: XCTestCase {
                                  testLabels: test.labels, validationCount: 10)
 
         let first = try MNIST.load(locator: locator, validationCount: 10)
-        let unpacked = locator.unpackedDirectory.appendingPathComponent(catalog.spec(.trainImages)!.sha256)
+        let trainBytes = IDXFile.encode(train.images)
+        let unpacked = locator.unpackedDirectory.appendingPathComponent(
+            MNISTImageFile.copyName(sha256: catalog.spec(.trainImages)!.sha256, crc: ZipArchive.checksum(trainBytes)))
         XCTAssertTrue(FileManager.default.fileExists(atPath: unpacked.path))
         XCTAssertEqual(MNISTLocator.sha256Hex([UInt8](try Data(contentsOf: unpacked))), catalog.spec(.trainImages)!.sha256)
         XCTAssertTrue(first.train.rows.isMapped)
@@ -102,6 +104,15 @@ final class ByteImagesTests: XCTestCase {
         let third = try MNIST.load(locator: locator, verifyChecksums: true, validationCount: 10)
         XCTAssertEqual(third.train.images, expected.train.images)
         XCTAssertEqual(MNISTLocator.sha256Hex([UInt8](try Data(contentsOf: unpacked))), catalog.spec(.trainImages)!.sha256)
+
+        // Another file under the same name (other contents, same catalog, checksums not verified) never
+        // gets the copy made from the first one.
+        let other = try IDXImages(count: 30, rows: 4, columns: 3, pixels: train.images.pixels.map { 255 - $0 })
+        try IDXFile.write(other, to: data.appendingPathComponent("train-images-idx3-ubyte.gz"), compressed: true)
+        let swapped = try MNIST.load(locator: locator, validationCount: 10)
+        XCTAssertEqual(try swapped.train.tensor(rows: 0..<1).scalars, MNIST.floatPixels(other.pixels[(10 * 12)..<(11 * 12)]))
+        XCTAssertFalse(swapped.train.rows.isMapped, "contents that are not the catalog's are not cached")
+        assertDataError(try MNIST.load(locator: locator, verifyChecksums: true, validationCount: 10))
 
         // Uncompressed files are mapped in place; nothing is unpacked for them.
         let raw = root.appendingPathComponent("raw", isDirectory: true)
@@ -130,8 +141,9 @@ final class ByteImagesTests: XCTestCase {
         XCTAssertFalse(loaded.train.rows.isMapped)
         XCTAssertTrue(loaded.train.rows.isBytes)
         XCTAssertTrue(loaded.test.rows.isMapped, "the test images match their checksum and are cached")
-        XCTAssertFalse(FileManager.default.fileExists(
-            atPath: locator.unpackedDirectory.appendingPathComponent(catalog.files[0].sha256).path))
+        let copies = (try? FileManager.default.contentsOfDirectory(atPath: locator.unpackedDirectory.path)) ?? []
+        XCTAssertFalse(copies.contains { $0.hasPrefix(catalog.files[0].sha256) }, "\(copies)")
+        XCTAssertEqual(copies.count, 1, "only the test images' copy: \(copies)")
         assertDataError(try MNIST.load(locator: locator, verifyChecksums: true, validationCount: 10)) { error in
             guard case .checksumMismatch = error else { return XCTFail("\(error)") }
         }
