@@ -3,6 +3,8 @@ import GlassboxMethods
 import XCTest
 @testable import GlassboxLanguage
 import GlassboxFigures
+import GlassboxData
+import GlassboxModels
 
 /// The metrics in the language: one builtin per catalog entry with its help, docs/metrics.md made
 /// from the catalog, methods given by name, options or as the student's own function, and
@@ -158,3 +160,28 @@ final class MetricBuiltinsTests: XCTestCase {
     }
 }
 
+
+/// The random-label models of `dataRandomisation`: trained once per architecture and training, on
+/// permuted labels, and handed out as copies.
+final class RandomLabelModelTests: XCTestCase {
+    func testTrainsOnPermutedLabelsOnceAndHandsOutCopies() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"mlp-a\", untrained: true, seed: 1)")
+        guard case .object(let net as ModelValue) = try h.value("net"), case .object(let tiny as DatasetValue) = try h.value("tiny") else {
+            return XCTFail("no model or dataset")
+        }
+        let split = try tiny.train.labelled(for: "test")
+        var loads = 0
+        let training = RandomLabelTraining(epochs: 1, images: split.count, seed: 9)
+        let data: (TrainingRecipe.Dataset) throws -> LabelledImages = { _ in loads += 1; return split }
+        let first = try RandomLabelModels.network(for: net.handle, training, monitor: .none, data: data)
+        let second = try RandomLabelModels.network(for: net.handle, training, monitor: .none, data: data)
+        XCTAssertEqual(loads, 1, "the second call reuses the trained network")
+        XCTAssertFalse(first === second, "each caller gets its own copy")
+        XCTAssertEqual(first.parameters.map(\.value), second.parameters.map(\.value))
+        let untrained = try net.handle.architecture.build(seed: 9)
+        XCTAssertNotEqual(first.parameters.map(\.value), untrained.parameters.map(\.value), "it was trained")
+        _ = try RandomLabelModels.network(for: net.handle, RandomLabelTraining(epochs: 1, images: split.count, seed: 10), monitor: .none, data: data)
+        XCTAssertEqual(loads, 2, "another seed is another model")
+    }
+}

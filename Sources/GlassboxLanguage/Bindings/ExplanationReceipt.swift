@@ -2,7 +2,7 @@ import Foundation
 import GlassboxFigures
 import GlassboxMethods
 
-/// The receipt of an explanation (Σ map against what its method promises it equals: f(x) for
+/// The receipt of an explanation (Σ map — for CAM, mean(CAM) — against what its method promises it equals: f(x) for
 /// conservation, f(x) − f(b) for completeness, f(x) − f(x⁰) for summation to delta), as a table
 /// (`e.receipt`), as one line of text and as HTML under the figure.
 ///
@@ -13,19 +13,19 @@ extension ExplanationValue {
     /// One row per image: the sum of its map against what the method's receipt says it equals.
     func receiptTable() -> Table? {
         guard let receipt = explanation.receipt else { return nil }
-        let sums = explanation.sumPerImage, expected = explanation.expectedSums
-        var columns = ["image", "target", "Σ map", "f(x) = \(outputSymbol)"]
+        let sums = explanation.receiptValues, expected = explanation.expectedSums, measured = receipt.measuredSymbol
+        var columns = ["image", "target", measured, "f(x) = \(outputSymbol)"]
         if explanation.baselineOutputs != nil { columns += ["f(reference)", receipt.expectedSymbol] }
         // "Σ map − (f(x) − f(x⁰))": the expected value in parentheses when it is a difference.
         let difference = receipt.expectedSymbol.contains(" − ") ? "(\(receipt.expectedSymbol))" : receipt.expectedSymbol
-        columns += ["Σ map − \(difference)"]
+        columns += ["\(measured) − \(difference)"]
         let rows: [[TableCell]] = (0..<explanation.count).map { i in
             var row: [TableCell] = [.integer(i), .integer(explanation.targets[i]), .number(Double(sums[i])),
                                     .number(Double(explanation.outputs[i]))]
             if let baseline = explanation.baselineOutputs { row += [.number(Double(baseline[i])), .number(Double(expected[i]))] }
             return row + [.number(Double(sums[i] - expected[i]))]
         }
-        return try? Table(columns: columns, rows: rows, caption: "\(explanation.method): \(receipt.title), Σ map = \(receipt.expectedSymbol)")
+        return try? Table(columns: columns, rows: rows, caption: "\(explanation.method): \(receipt.title), \(measured) = \(receipt.expectedSymbol)")
     }
 
     /// What f is: the explained output's symbol, or a layer channel's sum.
@@ -43,7 +43,7 @@ extension ExplanationValue {
     /// The receipt in one line, e.g. "conservation: Σ map = f(x) within 2.1 % (largest gap over 10 images, …)".
     var receiptLine: String? {
         guard let receipt = explanation.receipt, let percent = receiptPercent else { return nil }
-        return "\(receipt.title): Σ map = \(receipt.expectedSymbol) within \(percent) % "
+        return "\(receipt.title): \(receipt.measuredSymbol) = \(receipt.expectedSymbol) within \(percent) % "
             + "(\(gapScope), relative to the largest |\(receipt.expectedSymbol)|); e.receipt has the table"
     }
 
@@ -53,9 +53,9 @@ extension ExplanationValue {
         let title = receipt.title.prefix(1).uppercased() + receipt.title.dropFirst()
         let expected = HTMLText.escape(receipt.expectedSymbol)
         return "<div class=\"glassbox-receipt\" style=\"font-family:DejaVu Sans,sans-serif;font-size:13px;margin:4px 0\">"
-            + "<b>\(HTMLText.escape(title))</b>: Σ map = \(expected) within <b>\(percent) %</b> "
+            + "<b>\(HTMLText.escape(title))</b>: \(HTMLText.escape(receipt.measuredSymbol)) = \(expected) within <b>\(percent) %</b> "
             + "(\(gapScope), relative to the largest |\(expected)|; f(x) = \(HTMLText.escape(outputSymbol)))\n"
-            + "<details\(explanation.count <= 10 ? " open" : "")><summary>Σ map and \(expected) per image "
+            + "<details\(explanation.count <= 10 ? " open" : "")><summary>\(HTMLText.escape(receipt.measuredSymbol)) and \(expected) per image "
             + "(<code>e.receipt</code>)</summary>\n" + table.html() + "\n</details></div>"
     }
 

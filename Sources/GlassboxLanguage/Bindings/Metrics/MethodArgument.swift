@@ -116,8 +116,12 @@ enum MethodArgument {
     /// A subject for the metrics on `call`'s model and images with `explainer`; fresh networks come
     /// from the model's architecture.
     static func subject(_ call: MethodBuiltins.Call, explainer: Explainer, context: CallContext) throws -> MetricSubject {
-        let architecture = call.model.handle.architecture
+        let handle = call.model.handle
+        let architecture = handle.architecture
+        let boxes = call.images.digits?.map { MetricSubject.DigitBoxes(ink: $0.ink, frame: $0.frame) }
         return try MetricSubject(model: call.explained, explainer: explainer, inputs: call.inputs, targets: classes(call),
-                                 freshNetwork: { seed in try architecture.build(seed: seed) }, monitor: context.workMonitor())
+                                 freshNetwork: { seed in try architecture.build(seed: seed) },
+                                 randomLabelNetwork: { training, monitor in try RandomLabelModels.network(for: handle, training, monitor: monitor) },
+                                 boxes: boxes, monitor: context.workMonitor())
     }
 }

@@ -6,8 +6,9 @@ public enum MetricCatalog {
         [
             RegionPerturbation.self, Deletion.self, Insertion.self, ROAD.self, FaithfulnessCorrelation.self, Infidelity.self,
             MaxSensitivity.self, AverageSensitivity.self, LocalLipschitz.self, TranslationContinuity.self,
-            ModelRandomisation.self,
+            ModelRandomisation.self, DataRandomisation.self,
             Sparseness.self, Entropy.self,
+            PointingGame.self, EnergyInBox.self, BoxIoU.self,
         ]
     }
 

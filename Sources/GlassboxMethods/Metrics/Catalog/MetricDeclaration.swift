@@ -4,10 +4,12 @@ public enum MetricCategory: String, Sendable, CaseIterable {
     case faithfulness
     /// Does the map stay put when the input barely changes?
     case robustness
-    /// Does the map change when the model's parameters are destroyed?
+    /// Does the map change when the model's parameters or its training labels are destroyed?
     case randomisation
     /// Is the map concise?
     case complexity
+    /// Does the map point at the object, where its box is known?
+    case localisation
 
     /// The heading of the family in help and docs.
     public var title: String {
@@ -16,6 +18,7 @@ public enum MetricCategory: String, Sendable, CaseIterable {
         case .robustness: return "Robustness"
         case .randomisation: return "Randomisation"
         case .complexity: return "Complexity"
+        case .localisation: return "Localisation"
         }
     }
 }

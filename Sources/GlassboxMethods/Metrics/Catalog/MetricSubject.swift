@@ -1,3 +1,4 @@
+import GlassboxData
 import GlassboxEngine
 import GlassboxModels
 
@@ -6,7 +7,9 @@ import GlassboxModels
 ///
 /// `freshNetwork(seed)` builds a freshly initialised network of the model's architecture (the
 /// model-randomisation metric copies trained layers into it); nil when the architecture is not
-/// known.
+/// known. `randomLabelNetwork` trains that architecture on permuted labels (the data-randomisation
+/// metric); nil when the model's training data is unknown. `boxes` are the images' digit boxes
+/// (ink and frame) for the localisation metrics; nil when the images do not carry them.
 public final class MetricSubject {
     public let model: ExplainedModel
     public let explainer: Explainer
@@ -15,6 +18,8 @@ public final class MetricSubject {
     /// The class followed for each image.
     public let targets: [Int]
     public let freshNetwork: ((UInt64) throws -> Sequential)?
+    public let randomLabelNetwork: ((RandomLabelTraining, WorkMonitor) throws -> Sequential)?
+    public let boxes: [DigitBoxes]?
 
     private var original: Explainer.Output?
     private var originalOutputs: [Float]?
@@ -22,7 +27,9 @@ public final class MetricSubject {
 
     /// Checks the images and targets; `targets` nil follows each image's predicted class.
     public init(model: ExplainedModel, explainer: Explainer, inputs: Tensor, targets: [Int]? = nil,
-                freshNetwork: ((UInt64) throws -> Sequential)? = nil, monitor: WorkMonitor = .none) throws {
+                freshNetwork: ((UInt64) throws -> Sequential)? = nil,
+                randomLabelNetwork: ((RandomLabelTraining, WorkMonitor) throws -> Sequential)? = nil,
+                boxes: [DigitBoxes]? = nil, monitor: WorkMonitor = .none) throws {
         try model.checkInputs(inputs, method: "metric")
         let classes = try targets ?? model.predictedClasses(inputs, monitor: monitor)
         _ = try model.resolve(.classes(classes), inputs: inputs, method: "metric")
@@ -31,6 +38,21 @@ public final class MetricSubject {
         self.inputs = inputs
         self.targets = classes
         self.freshNetwork = freshNetwork
+        self.randomLabelNetwork = randomLabelNetwork
+        if let boxes, boxes.count != inputs.shape[0] {
+            throw MethodError.invalidOption(method: "metric", message: "\(boxes.count) digit boxes for \(inputs.shape[0]) images")
+        }
+        self.boxes = boxes
+    }
+
+    /// Where an image's digit is: the tight box of its ink and its whole frame.
+    public struct DigitBoxes: Sendable, Equatable {
+        public var ink: PixelBox
+        public var frame: PixelBox
+        public init(ink: PixelBox, frame: PixelBox) {
+            self.ink = ink
+            self.frame = frame
+        }
     }
 
     /// The number of images.
