@@ -84,7 +84,9 @@ test-jupyter: build venv
 ## Benchmarks (not tests): ratios against peers measured in the same run --------------------------
 # ipykernel is installed for the kernel comparison; PyTorch, Captum, Zennit, Quantus and
 # pytorch-grad-cam (pip install grad-cam) are compared when they are importable from .venv (install
-# them there yourself: they are large); a missing peer is named.
+# them there yourself: they are large); a missing peer is named. memory_bench.py runs every chapter
+# notebook in a fresh kernel and reports its resident memory (and chapter 3.4 in ipykernel + PyTorch
+# when TORCH_PYTHON names a Python with torch, captum and ipykernel).
 bench: build venv
 	$(PY) -m pip install --quiet ipykernel
 	GLASSBOX_BIN=$(abspath $(RELEASE_BIN)) $(PY) bench/kernel_bench.py
@@ -95,6 +97,7 @@ bench: build venv
 	$(PY) bench/cam_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/perturbation_bench.py --glassbox $(abspath $(RELEASE_BIN))
 	$(PY) bench/am_bench.py --glassbox $(abspath $(RELEASE_BIN))
+	$(PY) bench/memory_bench.py --glassbox $(abspath $(RELEASE_BIN)) $(if $(TORCH_PYTHON),--torch-python "$(TORCH_PYTHON)")
 
 ## A classroom on this machine (a load run, not a test; docs/classroom.md) ---------------------
 # JupyterHub on 127.0.0.1 with 30 students running chapter 3.4 at once, one runaway student, and the

@@ -2,7 +2,7 @@
 // Glassbox: a Jupyter kernel, in Swift, for seeing why a neural network decides what it decides.
 //
 // Modules, arrows pointing one way:
-//   C shims (CZeroMQ, CCairo, COpenBLAS, CZlib, CMalloc) and uniform product kernels (CUniformGemm)
+//   C shims (CZeroMQ, CCairo, COpenBLAS, CZlib, CMalloc, CCurl) and uniform product kernels (CUniformGemm)
 //   → GlassboxEngine (tensors, BLAS)
 //   → GlassboxData (IDX, MNIST locator, cluttered MNIST)
 //   → GlassboxModels (layers, rule-swapping backward pass, training, safetensors, zoo)
@@ -40,9 +40,12 @@ let package = Package(
         // Matrix-product kernels whose results do not depend on an element's position (our own C,
         // with AVX-512, AVX2 + FMA and portable variants chosen at run time).
         .target(name: "CUniformGemm", cSettings: [.unsafeFlags(["-O3"])]),
+        // HTTP downloads through libcurl, opened with dlopen at the first download (instead of
+        // FoundationNetworking, whose libcurl and its dependencies every process would load at start).
+        .target(name: "CCurl"),
 
         .target(name: "GlassboxEngine", dependencies: ["COpenBLAS", "CMalloc", "CUniformGemm"]),
-        .target(name: "GlassboxData", dependencies: ["GlassboxEngine", "CZlib", crypto]),
+        .target(name: "GlassboxData", dependencies: ["GlassboxEngine", "CZlib", "CCurl", crypto]),
         .target(name: "GlassboxModels", dependencies: ["GlassboxEngine", "GlassboxData"], resources: [.copy("Weights")]),
         .target(name: "GlassboxMethods", dependencies: ["GlassboxData", "GlassboxModels"]),
         .target(name: "GlassboxFigures", dependencies: ["CCairo"]),

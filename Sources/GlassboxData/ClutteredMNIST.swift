@@ -372,6 +372,8 @@ struct DigitSource {
     /// Calls `body` with the pixels of image `index`.
     func withPixels<R>(of index: Int, _ body: (UnsafePointer<Float>) -> R) -> R {
         let (part, offset) = locate(index)
-        return part.images.images.scalars.withUnsafeBufferPointer { body($0.baseAddress! + offset * height * width) }
+        var result: R?
+        part.images.rows.forEachImage([offset]) { _, pixels in result = body(pixels.baseAddress!) }
+        return result!
     }
 }

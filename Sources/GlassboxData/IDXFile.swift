@@ -76,6 +76,34 @@ public enum IDXFile {
         return try IDXImages(count: count, rows: rows, columns: columns, pixels: Array(bytes[16...]))
     }
 
+    /// The dimensions of the images in decompressed image-file bytes, checked as `parseImages` checks
+    /// them (magic, non-zero image size, a payload of exactly the promised size), without copying.
+    static func imageHeader(_ bytes: UnsafeRawBufferPointer, name: String)
+        throws -> (count: Int, rows: Int, columns: Int, payloadOffset: Int) {
+        guard bytes.count >= 4 else {
+            throw DataError.badHeader(path: name, reason: "only \(bytes.count) bytes, too short for a magic number")
+        }
+        func word(_ offset: Int) -> UInt32 {
+            UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        }
+        let found = word(0)
+        guard found == imagesMagic else { throw DataError.badMagic(path: name, found: found, expected: imagesMagic) }
+        guard bytes.count >= 16 else {
+            throw DataError.badHeader(path: name, reason: "only \(bytes.count) bytes, the header of 3 dimension(s) needs 16")
+        }
+        let (count, rows, columns) = (Int(word(4)), Int(word(8)), Int(word(12)))
+        guard rows > 0, columns > 0 else {
+            throw DataError.badHeader(path: name, reason: "image size \(rows)×\(columns) has a zero dimension")
+        }
+        let (area, overflowA) = rows.multipliedReportingOverflow(by: columns)
+        let (expected, overflowB) = count.multipliedReportingOverflow(by: area)
+        guard !overflowA, !overflowB else {
+            throw DataError.badHeader(path: name, reason: "implausible dimensions \(count)×\(rows)×\(columns)")
+        }
+        guard bytes.count - 16 == expected else { throw DataError.payloadSize(path: name, expected: expected, found: bytes.count - 16) }
+        return (count, rows, columns, 16)
+    }
+
     /// Parses decompressed label-file bytes; `name` appears in errors.
     public static func parseLabels(_ bytes: [UInt8], name: String) throws -> IDXLabels {
         let dims = try header(bytes, name: name, magic: labelsMagic, dimensions: 1)

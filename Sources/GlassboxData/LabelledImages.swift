@@ -3,13 +3,36 @@ import GlassboxEngine
 /// Single-channel images with one integer label each: `images` is NCHW `[N, 1, H, W]`, float32 in
 /// [0, 1]; `labels[i]` is the class of image `i` (0…9 for MNIST).
 ///
+/// The pixels (`rows`) may be held as bytes (MNIST: a memory-mapped file, byte/255); selections and
+/// ranges keep them as bytes, and `images` / `tensor(rows:)` make floats of what is asked for.
+///
 /// All selections keep the original order unless they say otherwise, and throw
 /// `DataError.invalidArgument` (never trap) on out-of-range indices.
 public struct LabelledImages: Sendable, Equatable {
-    /// `[count, 1, height, width]`.
-    public let images: Tensor
+    /// The pixels, as floats or bytes.
+    public let rows: ImageRows
     /// One label per image.
     public let labels: [Int]
+
+    /// `[count, 1, height, width]` floats: all images, converted from bytes on every call when they are
+    /// held as bytes (without a budget check; `tensor(rows:)` checks it).
+    public var images: Tensor {
+        rows.floats
+    }
+
+    /// The images in `range` as `[range.count, 1, H, W]` floats (converting bytes checks the memory budget).
+    public func tensor(rows range: Range<Int>) throws -> Tensor {
+        try rows.tensor(rows: range)
+    }
+
+    /// Images held as they are (bytes or floats) with one label each.
+    public init(rows: ImageRows, labels: [Int]) throws {
+        guard rows.count == labels.count else {
+            throw DataError.invalidArgument("\(rows.count) images but \(labels.count) labels")
+        }
+        self.rows = rows
+        self.labels = labels
+    }
 
     /// Images and labels; `images` must be `[N, 1, H, W]` with `labels.count == N`.
     public init(images: Tensor, labels: [Int]) throws {
@@ -19,16 +42,16 @@ public struct LabelledImages: Sendable, Equatable {
         guard images.shape[0] == labels.count else {
             throw DataError.invalidArgument("\(images.shape[0]) images but \(labels.count) labels")
         }
-        self.images = images
+        self.rows = ImageRows(images)
         self.labels = labels
     }
 
     /// The number of images.
     public var count: Int { labels.count }
     /// Image height in pixels.
-    public var height: Int { images.shape[2] }
+    public var height: Int { rows.height }
     /// Image width in pixels.
-    public var width: Int { images.shape[3] }
+    public var width: Int { rows.width }
     /// Values per image (`height * width`).
     public var pixelsPerImage: Int { height * width }
 
@@ -46,10 +69,7 @@ public struct LabelledImages: Sendable, Equatable {
             guard range.lowerBound >= 0, range.upperBound <= count else {
                 throw DataError.invalidArgument("range \(range.lowerBound)..<\(range.upperBound) is outside 0..<\(count)")
             }
-            let stride = pixelsPerImage
-            let values = Array(images.scalars[(range.lowerBound * stride)..<(range.upperBound * stride)])
-            return try LabelledImages(images: Tensor(shape: [range.count, 1, height, width], scalars: values),
-                                      labels: Array(labels[range]))
+            return try LabelledImages(rows: rows.slice(range), labels: Array(labels[range]))
         }
     }
 
@@ -58,18 +78,7 @@ public struct LabelledImages: Sendable, Equatable {
         if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
             throw DataError.invalidArgument("image index \(bad) is outside 0..<\(count)")
         }
-        let stride = pixelsPerImage
-        var values = [Float](repeating: 0, count: indices.count * stride)
-        images.scalars.withUnsafeBufferPointer { source in
-            values.withUnsafeMutableBufferPointer { destination in
-                for (row, index) in indices.enumerated() {
-                    (destination.baseAddress! + row * stride)
-                        .update(from: source.baseAddress! + index * stride, count: stride)
-                }
-            }
-        }
-        return try LabelledImages(images: Tensor(shape: [indices.count, 1, height, width], scalars: values),
-                                  labels: indices.map { labels[$0] })
+        return try LabelledImages(rows: rows.gathering(indices), labels: indices.map { labels[$0] })
     }
 
     /// Indices (original order) of the images labelled `digit`.
@@ -145,12 +154,9 @@ public struct LabelledImages: Sendable, Equatable {
     private func columnMeans(of rows: [Int]) -> [Float] {
         let stride = pixelsPerImage
         var sums = [Double](repeating: 0, count: stride)
-        images.scalars.withUnsafeBufferPointer { source in
-            sums.withUnsafeMutableBufferPointer { total in
-                for row in rows {
-                    let base = source.baseAddress! + row * stride
-                    for pixel in 0..<stride { total[pixel] += Double(base[pixel]) }
-                }
+        sums.withUnsafeMutableBufferPointer { total in
+            self.rows.forEachImage(rows) { _, image in
+                for pixel in 0..<stride { total[pixel] += Double(image[pixel]) }
             }
         }
         let scale = 1.0 / Double(rows.count)

@@ -29,11 +29,20 @@ public struct MNIST: Sendable {
     }
 
     /// Builds the splits from raw IDX contents. `validationCount` leading training images become the
-    /// validation split. Labels must be 0…9 and counts must match; `names` label errors.
+    /// validation split. Labels must be 0…9 and counts must match; `names` label errors. The images stay
+    /// bytes (byte/255 as floats when a batch is taken).
     public init(trainImages: IDXImages, trainLabels: IDXLabels, testImages: IDXImages, testLabels: IDXLabels,
                 validationCount: Int = MNIST.validationCount,
                 names: (trainImages: String, trainLabels: String, testImages: String, testLabels: String) =
                     ("train images", "train labels", "test images", "test labels")) throws {
+        try self.init(trainImages: MNIST.rows(trainImages), trainLabels: trainLabels, testImages: MNIST.rows(testImages),
+                      testLabels: testLabels, validationCount: validationCount, names: names)
+    }
+
+    /// The splits from images held as bytes (or floats) and their labels.
+    init(trainImages: ImageRows, trainLabels: IDXLabels, testImages: ImageRows, testLabels: IDXLabels,
+         validationCount: Int,
+         names: (trainImages: String, trainLabels: String, testImages: String, testLabels: String)) throws {
         guard trainImages.count == trainLabels.count else {
             throw DataError.countMismatch(path: names.trainLabels, expected: trainImages.count, found: trainLabels.count)
         }
@@ -46,61 +55,59 @@ public struct MNIST: Sendable {
         }
         let trainDigits = try MNIST.digits(trainLabels, name: names.trainLabels)
         let testDigits = try MNIST.digits(testLabels, name: names.testLabels)
-        // Every pixel becomes a Float: check the whole dataset against the memory budget first.
-        let pixels = trainImages.pixels.count + testImages.pixels.count
-        try MemoryBudget.shared.check(pixels * MemoryLayout<Float>.stride, for: "MNIST's \(pixels) pixels as floats")
-        validation = try MNIST.labelled(trainImages, trainDigits, range: 0..<validationCount)
-        train = try MNIST.labelled(trainImages, trainDigits, range: validationCount..<trainImages.count)
-        test = try MNIST.labelled(testImages, testDigits, range: 0..<testImages.count)
+        validation = try LabelledImages(rows: trainImages.slice(0..<validationCount), labels: Array(trainDigits[0..<validationCount]))
+        train = try LabelledImages(rows: trainImages.slice(validationCount..<trainImages.count),
+                                   labels: Array(trainDigits[validationCount...]))
+        test = try LabelledImages(rows: testImages, labels: testDigits)
     }
 
     /// Locates (downloading if needed), reads and validates the four files. With `verifyChecksums`,
     /// the SHA-256 of each decompressed payload found on disk is checked too (downloads are always
     /// checked); otherwise local files are checked for format, exact size and item counts.
     /// `validationCount` is 5,000 for the real data; tests with tiny files pass a smaller one.
+    ///
+    /// The images stay bytes. An uncompressed image file is memory-mapped (read-only and shared: every
+    /// process that maps the same file shares one copy in the page cache). A gzipped one is decompressed
+    /// once into `<user cache>/unpacked/<SHA-256>-<CRC-32>`, after its payload's SHA-256 was found to be
+    /// the catalog's, and that copy is mapped from then on (found again through the CRC-32 in the gzip
+    /// file's trailer, so another file under the same name never gets MNIST's copy); a payload that is not the catalog's (or a cache
+    /// that cannot be written) is kept in this process's memory instead.
     public static func load(locator: MNISTLocator = MNISTLocator(), verifyChecksums: Bool = false,
                             validationCount: Int = MNIST.validationCount) throws -> MNIST {
         let files = try locator.locate()
-        func payload(_ role: MNISTFileRole) throws -> (bytes: [UInt8], file: MNISTLocator.LocatedFile) {
-            let file = files[role]!
-            let bytes = try IDXFile.payload(at: file.url)
-            if verifyChecksums { try MNISTLocator.verify(bytes, against: file.spec, source: file.url.path) }
-            return (bytes, file)
-        }
         func checkCount(_ found: Int, _ file: MNISTLocator.LocatedFile) throws {
             if let expected = file.spec.itemCount, expected != found {
                 throw DataError.countMismatch(path: file.url.path, expected: expected, found: found)
             }
         }
-        let trainImagesRaw = try payload(.trainImages)
-        let trainImages = try IDXFile.parseImages(trainImagesRaw.bytes, name: trainImagesRaw.file.url.path)
-        try checkCount(trainImages.count, trainImagesRaw.file)
-        let trainLabelsRaw = try payload(.trainLabels)
-        let trainLabels = try IDXFile.parseLabels(trainLabelsRaw.bytes, name: trainLabelsRaw.file.url.path)
-        try checkCount(trainLabels.count, trainLabelsRaw.file)
-        let testImagesRaw = try payload(.testImages)
-        let testImages = try IDXFile.parseImages(testImagesRaw.bytes, name: testImagesRaw.file.url.path)
-        try checkCount(testImages.count, testImagesRaw.file)
-        let testLabelsRaw = try payload(.testLabels)
-        let testLabels = try IDXFile.parseLabels(testLabelsRaw.bytes, name: testLabelsRaw.file.url.path)
-        try checkCount(testLabels.count, testLabelsRaw.file)
+        func images(_ role: MNISTFileRole) throws -> ImageRows {
+            let file = files[role]!
+            let rows = try MNISTImageFile.open(file, verifyChecksum: verifyChecksums,
+                                               unpackedDirectory: locator.unpackedDirectory)
+            try checkCount(rows.count, file)
+            return rows
+        }
+        func labels(_ role: MNISTFileRole) throws -> IDXLabels {
+            let file = files[role]!
+            let bytes = try IDXFile.payload(at: file.url)
+            if verifyChecksums { try MNISTLocator.verify(bytes, against: file.spec, source: file.url.path) }
+            let labels = try IDXFile.parseLabels(bytes, name: file.url.path)
+            try checkCount(labels.count, file)
+            return labels
+        }
+        let trainImages = try images(.trainImages)
+        let trainLabels = try labels(.trainLabels)
+        let testImages = try images(.testImages)
+        let testLabels = try labels(.testLabels)
         return try MNIST(trainImages: trainImages, trainLabels: trainLabels, testImages: testImages,
                          testLabels: testLabels, validationCount: validationCount,
-                         names: (trainImagesRaw.file.url.path, trainLabelsRaw.file.url.path,
-                                 testImagesRaw.file.url.path, testLabelsRaw.file.url.path))
+                         names: (files[.trainImages]!.url.path, files[.trainLabels]!.url.path,
+                                 files[.testImages]!.url.path, files[.testLabels]!.url.path))
     }
 
     /// Converts bytes to floats byte/255 through a 256-entry table (exact division, no per-pixel divide).
     public static func floatPixels(_ bytes: ArraySlice<UInt8>) -> [Float] {
-        let table = (0..<256).map { Float($0) / 255 }
-        return [Float](unsafeUninitializedCapacity: bytes.count) { output, initialised in
-            table.withUnsafeBufferPointer { lookup in
-                bytes.withUnsafeBufferPointer { input in
-                    for i in 0..<input.count { output[i] = lookup[Int(input[i])] }
-                }
-            }
-            initialised = bytes.count
-        }
+        bytes.withUnsafeBufferPointer { ByteDecoding.unitInterval.decode($0) }
     }
 
     private static func digits(_ labels: IDXLabels, name: String) throws -> [Int] {
@@ -110,10 +117,8 @@ public struct MNIST: Sendable {
         return labels.labels.map(Int.init)
     }
 
-    private static func labelled(_ images: IDXImages, _ labels: [Int], range: Range<Int>) throws -> LabelledImages {
-        let stride = images.rows * images.columns
-        let pixels = floatPixels(images.pixels[(range.lowerBound * stride)..<(range.upperBound * stride)])
-        return try LabelledImages(images: Tensor(shape: [range.count, 1, images.rows, images.columns], scalars: pixels),
-                                  labels: Array(labels[range]))
+    private static func rows(_ images: IDXImages) throws -> ImageRows {
+        try ImageRows(bytes: ByteStorage(images.pixels), offset: 0, count: images.count, height: images.rows,
+                      width: images.columns, decoding: .unitInterval)
     }
 }

@@ -52,7 +52,7 @@ public struct MNISTLocator: Sendable {
         homeDirectory: URL = FileManager.default.homeDirectoryForCurrentUser,
         catalog: MNISTCatalog = .standard,
         mirrors: [URL] = MNISTLocator.defaultMirrors,
-        downloader: (any MirrorDownloader)? = URLSessionDownloader()
+        downloader: (any MirrorDownloader)? = HTTPDownloader()
     ) {
         self.explicitDirectory = explicitDirectory
         self.environment = environment
@@ -68,6 +68,12 @@ public struct MNISTLocator: Sendable {
             return URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("glassbox/mnist", isDirectory: true)
         }
         return homeDirectory.appendingPathComponent(".cache/glassbox/mnist", isDirectory: true)
+    }
+
+    /// Where verified uncompressed copies of gzipped image files are kept, named by their SHA-256, so
+    /// that they can be memory-mapped (`MNIST.load`).
+    public var unpackedDirectory: URL {
+        cacheDirectory.appendingPathComponent("unpacked", isDirectory: true)
     }
 
     /// The directories searched, in order.
@@ -183,6 +189,20 @@ public struct MNISTLocator: Sendable {
         var text = ""
         text.reserveCapacity(64)
         for byte in SHA256.hash(data: bytes) {
+            text.append(table[Int(byte >> 4)])
+            text.append(table[Int(byte & 0x0F)])
+        }
+        return text
+    }
+
+    /// Lower-case hex SHA-256 of the bytes in `buffer`.
+    public static func sha256Hex(_ buffer: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: buffer)
+        let table: [Character] = Array("0123456789abcdef")
+        var text = ""
+        text.reserveCapacity(64)
+        for byte in hasher.finalize() {
             text.append(table[Int(byte >> 4)])
             text.append(table[Int(byte & 0x0F)])
         }

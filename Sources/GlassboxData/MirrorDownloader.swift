@@ -1,8 +1,5 @@
+import CCurl
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// Why one download failed. `mirrorUnreachable` means the host could not be reached at all, so the
 /// locator skips that mirror for the remaining files instead of waiting for more timeouts.
 public struct DownloadFailure: Error, Sendable, Equatable {
@@ -20,9 +17,12 @@ public protocol MirrorDownloader: Sendable {
     func fetch(_ url: URL) throws -> [UInt8]
 }
 
-/// Downloads with Foundation's `URLSession` (http/https) and reads `file:` URLs directly.
-public struct URLSessionDownloader: MirrorDownloader {
-    /// Seconds without data before a request is abandoned.
+/// Downloads over http/https with libcurl, which is opened only when the first download starts (so a
+/// kernel that finds its files on disk never loads it), and reads `file:` URLs directly. Redirects are
+/// followed; a transfer that cannot connect within `timeout` seconds, or receives nothing for that
+/// long, is abandoned.
+public struct HTTPDownloader: MirrorDownloader {
+    /// Seconds to connect, and seconds without data before a transfer is abandoned.
     public var timeout: TimeInterval
 
     public init(timeout: TimeInterval = 30) {
@@ -36,43 +36,30 @@ public struct URLSessionDownloader: MirrorDownloader {
             }
             return [UInt8](data)
         }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = max(timeout, 600)
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: url) { data, response, error in
-            if let error {
-                box.set(.failure(DownloadFailure(reason: error.localizedDescription, mirrorUnreachable: true)))
-            } else if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                box.set(.failure(DownloadFailure(reason: "HTTP status \(http.statusCode)", mirrorUnreachable: false)))
-            } else {
-                box.set(.success([UInt8](data ?? Data())))
-            }
-            done.signal()
+        final class Body {
+            var bytes: [UInt8] = []
         }
-        task.resume()
-        done.wait()
-        return try box.get()
-    }
-}
-
-/// The outcome of an asynchronous callback, handed to the waiting thread under a lock.
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<[UInt8], DownloadFailure> = .failure(DownloadFailure(reason: "no response", mirrorUnreachable: true))
-
-    func set(_ value: Result<[UInt8], DownloadFailure>) {
-        lock.lock()
-        result = value
-        lock.unlock()
-    }
-
-    func get() throws -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try result.get()
+        let body = Body()
+        let seconds = max(1, Int(timeout.rounded(.up)))
+        let result = withExtendedLifetime(body) {
+            glassbox_curl_get(url.absoluteString, seconds, seconds, { bytes, count, context in
+                let body = Unmanaged<Body>.fromOpaque(context!).takeUnretainedValue()
+                if count > 0 { body.bytes.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count)) }
+                return 0
+            }, Unmanaged.passUnretained(body).toOpaque())
+        }
+        var message = result.message
+        let reason = withUnsafeBytes(of: &message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        switch result.outcome {
+        case 0:
+            guard (200..<300).contains(result.http_status) else {
+                throw DownloadFailure(reason: "HTTP status \(result.http_status)", mirrorUnreachable: false)
+            }
+            return body.bytes
+        default:
+            throw DownloadFailure(reason: reason, mirrorUnreachable: true)
+        }
     }
 }

@@ -3,6 +3,9 @@
 /// does not export).
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+/// glibc's `int malloc_trim(size_t pad)`.
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
 /// <malloc.h>: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
 private let mallocTrimThreshold: Int32 = -1
 private let mallocMmapThreshold: Int32 = -3
@@ -36,6 +39,18 @@ public enum HeapPolicy {
         return false
         #endif
     }()
+
+    /// Gives the free memory of every heap arena back to the system (glibc's `malloc_trim(0)`): what a
+    /// finished piece of work (a notebook cell) freed stops counting as resident. Returns whether
+    /// anything was released (always false off glibc).
+    @discardableResult
+    public static func releaseFreeMemory() -> Bool {
+        #if canImport(Glibc)
+        return glibcMallocTrim(0) == 1
+        #else
+        return false
+        #endif
+    }
 
     /// Applies the policy (once; later calls do nothing) and returns whether it is in force.
     @discardableResult

@@ -29,7 +29,7 @@ struct KernelCommand: ParsableCommand {
             throw ExitCode(1)
         }
         signal(SIGPIPE, SIG_IGN)  // a closed stderr or socket must not kill the kernel
-        try NumericLibraryCheck.require(command: "kernel")
+        // OpenBLAS is opened before the first cell (LanguageKernelAdapter), not here: start-up stays short.
         let connection: ConnectionFile
         do {
             connection = try ConnectionFile.load(path: connectionFile)

@@ -1,4 +1,5 @@
 import Foundation
+import GlassboxEngine
 import GlassboxKernel
 import GlassboxLanguage
 
@@ -60,6 +61,15 @@ final class LanguageKernelAdapter: KernelInterpreter {
     }
 
     func execute(code: String, context: ExecutionContext) -> ExecutionOutcome {
+        // OpenBLAS (training's weight gradients) is opened before the first cell, not at start, so that
+        // the kernel answers its first kernel_info sooner; a missing library fails every cell clearly.
+        do {
+            try MatrixProduct.loadLibrary()
+        } catch {
+            return .error(name: "RuntimeError", value: "\(error)", traceback: ["RuntimeError: \(error)"])
+        }
+        // What the cell freed goes back to the system (the heap otherwise keeps it for the next cell).
+        defer { HeapPolicy.releaseFreeMemory() }
         let host = KernelContextHost(context: context, documentation: documentation)
         switch session.execute(autocalledExit(code) ?? code, host: host) {
         case .success(let output):

@@ -2,7 +2,7 @@ import Foundation
 import GlassboxData
 import XCTest
 
-/// Exercises `URLSessionDownloader` over real HTTP against a local server (Python's `http.server`,
+/// Exercises `HTTPDownloader` over real HTTP against a local server (Python's `http.server`,
 /// bound to 127.0.0.1 on a free port). Skipped when python3 is not installed; never uses the network.
 final class HTTPDownloadTests: XCTestCase {
     private func startServer(serving directory: URL) throws -> (process: Process, port: Int) {
@@ -49,7 +49,7 @@ final class HTTPDownloadTests: XCTestCase {
         let mirror = URL(string: "http://127.0.0.1:\(port)/mnist/")!
         let home = root.appendingPathComponent("home", isDirectory: true)
         let locator = MNISTLocator(explicitDirectory: nil, environment: [:], homeDirectory: home,
-                                   catalog: tinyCatalog(), mirrors: [mirror], downloader: URLSessionDownloader(timeout: 10))
+                                   catalog: tinyCatalog(), mirrors: [mirror], downloader: HTTPDownloader(timeout: 10))
         let found = try locator.locate()
         XCTAssertTrue(found.values.allSatisfy { $0.origin == .downloaded })
         let mnist = try MNIST.load(locator: locator, validationCount: 10)
@@ -57,14 +57,14 @@ final class HTTPDownloadTests: XCTestCase {
         XCTAssertEqual(mnist.test.labels, (0..<20).map { $0 % 10 })
 
         // A missing file is an HTTP 404, reported as such.
-        XCTAssertThrowsError(try URLSessionDownloader(timeout: 10).fetch(mirror.appendingPathComponent("absent.gz"))) { error in
+        XCTAssertThrowsError(try HTTPDownloader(timeout: 10).fetch(mirror.appendingPathComponent("absent.gz"))) { error in
             XCTAssertEqual(error as? DownloadFailure, DownloadFailure(reason: "HTTP status 404", mirrorUnreachable: false))
         }
     }
 
     func testRefusedConnectionIsUnreachable() throws {
         // Port 9 (discard) on localhost is essentially never served; the connection is refused at once.
-        XCTAssertThrowsError(try URLSessionDownloader(timeout: 5).fetch(URL(string: "http://127.0.0.1:9/x.gz")!)) { error in
+        XCTAssertThrowsError(try HTTPDownloader(timeout: 5).fetch(URL(string: "http://127.0.0.1:9/x.gz")!)) { error in
             XCTAssertEqual((error as? DownloadFailure)?.mirrorUnreachable, true, "\(error)")
         }
     }

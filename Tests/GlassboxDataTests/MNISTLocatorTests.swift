@@ -148,7 +148,7 @@ final class MNISTLocatorTests: XCTestCase {
         let wrong = MNISTLocator.sha256Hex([1, 2, 3])
         catalog.files[3].sha256 = wrong
         let locator = MNISTLocator(explicitDirectory: nil, environment: [:], homeDirectory: places.home,
-                                   catalog: catalog, mirrors: [mirror], downloader: URLSessionDownloader())
+                                   catalog: catalog, mirrors: [mirror], downloader: HTTPDownloader())
         assertDataError(try locator.locate()) { error in
             guard case .notFound(let report) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(report.contains("SHA-256 mismatch"), report)
@@ -161,7 +161,7 @@ final class MNISTLocatorTests: XCTestCase {
 
         // Direct call: the error is the checksum mismatch itself.
         assertDataError(try locator.download(catalog.files[3], from: mirror.appendingPathComponent("t10k-labels-idx1-ubyte.gz"),
-                                             using: URLSessionDownloader())) { error in
+                                             using: HTTPDownloader())) { error in
             guard case .checksumMismatch(_, let expected, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(expected, wrong)
         }
@@ -205,6 +205,6 @@ final class MNISTLocatorTests: XCTestCase {
 private struct CombinedDownloader: MirrorDownloader {
     func fetch(_ url: URL) throws -> [UInt8] {
         guard url.isFileURL else { throw DownloadFailure(reason: "no network in tests", mirrorUnreachable: true) }
-        return try URLSessionDownloader().fetch(url)
+        return try HTTPDownloader().fetch(url)
     }
 }

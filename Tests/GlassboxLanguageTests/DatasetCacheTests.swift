@@ -1,3 +1,4 @@
+import GlassboxData
 import XCTest
 @testable import GlassboxLanguage
 
@@ -42,5 +43,19 @@ final class DatasetCacheTests: XCTestCase {
         struct Missing: Error {}
         XCTAssertThrowsError(try cache.value(for: "x") { throw Missing() })
         XCTAssertEqual(cache.keys, [])
+    }
+
+    /// Images held as bytes count as bytes; the budget comes from $GLASSBOX_DATASET_CACHE, else 256 MiB.
+    func testBytesCountAsBytesAndTheBudgetIsConfigurable() throws {
+        let pixels = [UInt8](repeating: 9, count: 12 * 784)
+        let rows = try ImageRows(bytes: ByteStorage(pixels), offset: 0, count: 12, height: 28, width: 28, decoding: .unitInterval)
+        let labelled = try LabelledImages(rows: rows, labels: (0..<12).map { $0 % 10 })
+        let batch = ImageBatch(labelled, origin: "bytes")
+        let dataset = DatasetValue(name: "bytes", train: batch, validation: batch, test: batch)
+        XCTAssertEqual(DatasetCache.bytes(of: dataset), 3 * 12 * 784)
+        XCTAssertEqual(batch.images.scalars.first, Float(9) / 255)
+        XCTAssertEqual(DatasetCache.configuredBudget(environment: [:]), 256 << 20)
+        XCTAssertEqual(DatasetCache.configuredBudget(environment: ["GLASSBOX_DATASET_CACHE": "64M"]), 64 << 20)
+        XCTAssertEqual(DatasetCache.configuredBudget(environment: ["GLASSBOX_DATASET_CACHE": "lots"]), 256 << 20)
     }
 }

@@ -24,7 +24,7 @@ enum DatasetBuiltins {
             + "55,000, test = the 10,000 test images; pixels are in [0, 1]. cluttered-mnist is generated from MNIST with the "
             + "reference file's algorithm (10,000 / 1,000 / 1,000 images of 40×40, one digit and 5 distractors of 5×5 each; "
             + "`.boxes` gives each image's digit box), or read from a .npz file given as path. When the files are missing everywhere and cannot "
-            + "be downloaded, the error lists every place looked. Loaded datasets are kept (up to 1 GiB of images, the least recently used dropped first), so calling it again is instant.",
+            + "be downloaded, the error lists every place looked. MNIST stays bytes (a memory-mapped file shared by every kernel on the machine) and becomes floats per batch. Loaded datasets are kept (up to 256 MiB of images as held, $GLASSBOX_DATASET_CACHE to change it; the least recently used dropped first), so calling it again is instant.",
         example: "let mnist = dataset(\"mnist\")\nmnist.train.count"
     ) { args, _ in
         let name = try args.string("name").lowercased()

@@ -1,5 +1,6 @@
 import Foundation
 import GlassboxData
+import GlassboxEngine
 import GlassboxFigures
 
 /// A dataset as a value of the language: a name and three labelled splits (`.train`, `.validation`,
@@ -91,9 +92,11 @@ public struct DatasetValue: ScriptObject {
 
 /// Loaded datasets, kept so that `dataset("mnist")` in every cell costs one load.
 ///
-/// The cache holds at most `budget` bytes of images (1 GiB by default: MNIST takes 220 MB and each
-/// cluttered-MNIST seed or file 77 MB); beyond it the least recently used datasets are dropped. A dataset a
-/// notebook still holds in a variable stays alive there; it is only loaded again if asked for again.
+/// The cache holds at most `budget` bytes of images (256 MiB by default, `$GLASSBOX_DATASET_CACHE` in
+/// bytes or with K, M, G), counted as they are held: MNIST's 55 MB of bytes (a memory-mapped file,
+/// shared with other kernels), a generated cluttered MNIST's 77 MB of floats. Beyond it the least
+/// recently used datasets are dropped. A dataset a notebook still holds in a variable stays alive
+/// there; it is only loaded again if asked for again.
 final class DatasetCache: @unchecked Sendable {
     static let shared = DatasetCache()
     /// Bytes of images the cache may hold.
@@ -103,8 +106,13 @@ final class DatasetCache: @unchecked Sendable {
     /// Keys from least to most recently used.
     private var recency: [String] = []
 
-    init(budget: Int = 1 << 30) {
+    init(budget: Int = DatasetCache.configuredBudget(environment: ProcessInfo.processInfo.environment)) {
         self.budget = budget
+    }
+
+    /// `$GLASSBOX_DATASET_CACHE` (bytes, or a number with K, M, G), else 256 MiB.
+    static func configuredBudget(environment: [String: String]) -> Int {
+        environment["GLASSBOX_DATASET_CACHE"].flatMap(MemoryBudget.parse) ?? 256 << 20
     }
 
     /// The keys held, least recently used first.
@@ -142,6 +150,6 @@ final class DatasetCache: @unchecked Sendable {
     }
 
     static func bytes(of dataset: DatasetValue) -> Int {
-        (dataset.train.images.count + dataset.validation.images.count + dataset.test.images.count) * MemoryLayout<Float>.stride
+        dataset.train.rows.byteCount + dataset.validation.rows.byteCount + dataset.test.rows.byteCount
     }
 }

@@ -41,8 +41,14 @@ public struct SearchRecord: Sendable {
 /// `images` is always `[N, 1, H, W]`. Displayed as a grid of images when it is a cell's result
 /// (at most `ImageBatch.maximumShown` images; larger batches show a summary).
 public struct ImageBatch: ScriptObject, ScriptArithmetic {
-    /// `[N, 1, H, W]` pixel values.
-    public let images: Tensor
+    /// The pixels: floats, or bytes for a dataset's splits and selections of them (MNIST's are a
+    /// memory-mapped file), made floats where they are used.
+    public let rows: ImageRows
+    /// `[N, 1, H, W]` pixel values (bytes are converted on every call, without a budget check; prefer
+    /// `tensor()` for large batches).
+    public var images: Tensor { rows.floats }
+    /// `[N, 1, H, W]` pixel values; converting bytes asks the memory budget first.
+    public func tensor() throws -> Tensor { try rows.tensor() }
     /// One label per image, when known.
     public let labels: [Int]?
     /// Where the images came from, for descriptions ("mnist.train").
@@ -81,46 +87,44 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         if let labels, labels.count != images.shape[0] {
             throw ScriptError(.value, "\(images.shape[0]) images but \(labels.count) labels")
         }
-        self.images = images
+        self.rows = ImageRows(images)
         self.labels = labels
         self.origin = origin
     }
 
-    /// The images and labels of a data split.
+    /// Images held as they are, with labels (one per image, checked by the caller).
+    init(rows: ImageRows, labels: [Int]?, origin: String, showsColorbar: Bool = false) {
+        self.rows = rows
+        self.labels = labels
+        self.origin = origin
+        self.showsColorbar = showsColorbar
+    }
+
+    /// The images and labels of a data split (held as they are: bytes stay bytes).
     public init(_ labelled: LabelledImages, origin: String) {
-        self.images = labelled.images
+        self.rows = labelled.rows
         self.labels = labelled.labels
         self.origin = origin
     }
 
-    public var count: Int { images.shape[0] }
-    public var height: Int { images.shape[2] }
-    public var width: Int { images.shape[3] }
+    public var count: Int { rows.count }
+    public var height: Int { rows.height }
+    public var width: Int { rows.width }
 
     /// The batch as labelled images, for training and evaluation; throws when labels are unknown.
     public func labelled(for function: String) throws -> LabelledImages {
         guard let labels else {
             throw ScriptError(.value, "\(function): the images have no labels (\(origin)); use images from a dataset")
         }
-        return try BindingErrors.translating(function) { try LabelledImages(images: images, labels: labels) }
+        return try BindingErrors.translating(function) { try LabelledImages(rows: rows, labels: labels) }
     }
 
     /// The images at `indices`, in that order.
     public func selecting(_ indices: [Int], origin: String) throws -> ImageBatch {
-        let stride = height * width
         if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
             throw ScriptError(.index, "image index \(bad) is out of range for \(count) images; valid indices are 0...\(count - 1)")
         }
-        var values = [Float](repeating: 0, count: indices.count * stride)
-        images.scalars.withUnsafeBufferPointer { source in
-            values.withUnsafeMutableBufferPointer { destination in
-                for (row, index) in indices.enumerated() {
-                    (destination.baseAddress! + row * stride).update(from: source.baseAddress! + index * stride, count: stride)
-                }
-            }
-        }
-        var selected = try ImageBatch(tensor: Tensor(shape: [indices.count, 1, height, width], scalars: values),
-                                      labels: labels.map { l in indices.map { l[$0] } }, origin: origin)
+        var selected = ImageBatch(rows: rows.gathering(indices), labels: labels.map { l in indices.map { l[$0] } }, origin: origin)
         selected.digits = digits.map { d in indices.map { d[$0] } }
         selected.titles = titles.map { t in indices.map { t[$0] } }
         selected.colormap = colormap
@@ -142,10 +146,10 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         switch name {
         case "count": return .int(count)
         case "labels": return labels.map { .list($0.map { .int($0) }) } ?? .nil
-        case "values": return .tensor(images)
+        case "values": return .tensor(try BindingErrors.translating("values") { try tensor() })
         case "height": return .int(height)
         case "width": return .int(width)
-        case "shape": return .list(images.shape.map { .int($0) })
+        case "shape": return .list([count, 1, height, width].map { .int($0) })
         // Per image [top, left, height, width] of its digit: the whole 28×28 source, or its ink only.
         case "boxes": return digits.map { .list($0.map { .list($0.frame.values.map { .int($0) }) }) } ?? .nil
         case "inkBoxes": return digits.map { .list($0.map { .list($0.ink.values.map { .int($0) }) }) } ?? .nil
@@ -155,7 +159,7 @@ public struct ImageBatch: ScriptObject, ScriptArithmetic {
         case "activations": return search.map { $0.values.map { .list($0.map { .double($0) }) } ?? .nil }
         case "mean":
             guard count > 0 else { throw ScriptError(.value, "the mean image of an empty batch is undefined") }
-            let mean = try images.mean(alongAxis: 0)
+            let mean = try BindingErrors.translating("mean") { try tensor() }.mean(alongAxis: 0)
             return .object(try ImageBatch(tensor: mean.reshaped([1, 1, height, width]), labels: nil, origin: "mean of \(origin)"))
         default: return nil
         }

@@ -34,12 +34,14 @@ enum ImageGridRendering {
         let mapColormap = options.colormap ?? (isHeatmap ? defaultHeatmapColormap(mapped.images) : .gray)
         var panels: [ImagePanel?] = []
         panels.reserveCapacity(count)
+        let batchValues = try BindingErrors.translating(function) { try batch.tensor() }
+        let overlayValues = try overlay.map { o in try BindingErrors.translating(function) { try o.tensor() } }
         for index in 0..<count {
-            let base = Array(batch.images.scalars[(index * stride)..<((index + 1) * stride)])
+            let base = Array(batchValues.scalars[(index * stride)..<((index + 1) * stride)])
             let title = try options.title(index: index, label: batch.labels?[index] ?? overlay?.labels?[index], function: function)
             let panel: ImagePanel
-            if let overlay {
-                let heat = Array(overlay.images.scalars[(index * stride)..<((index + 1) * stride)])
+            if let overlayValues {
+                let heat = Array(overlayValues.scalars[(index * stride)..<((index + 1) * stride)])
                 panel = ImagePanel(
                     image: try PanelImage(values: base, width: batch.width, height: batch.height, colormap: .gray),
                     overlay: try PanelImage(values: heat, width: batch.width, height: batch.height, colormap: mapColormap, range: options.range),

@@ -26,7 +26,7 @@ enum RandomLabelModels {
         let split = try (data ?? trainingImages)(recipe.dataset)
         let count = min(training.images, split.count)
         let images = try split[0..<count]
-        let labelled = try LabelledImages(images: images.images, labels: training.permuted(images.labels))
+        let labelled = try LabelledImages(rows: images.rows, labels: training.permuted(images.labels))
         let network = try handle.architecture.build(seed: training.seed)
         let configuration = TrainingConfiguration(epochs: training.epochs, batchSize: recipe.batchSize, seed: training.seed,
                                                   centreBatches: recipe.centreBatches, shuffle: recipe.shuffle)
