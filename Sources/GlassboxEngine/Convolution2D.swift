@@ -457,14 +457,19 @@ public enum Convolution2D {
 
     /// The gradient with respect to the weight, Σ over the batch of gradient · im2col(x)ᵀ, shaped
     /// like `weightShape` ([O, C, kh, kw]).
+    ///
+    /// Training's weight gradients run OpenBLAS (`parameterGemm`), whose sums depend on the thread
+    /// split and the kernel family. With `uniform`, the sums run the uniform kernels over a fixed
+    /// chunking of the batch instead, so the result is the same bits on any number of cores and any
+    /// machine: for statistics that explanations are computed from (PatternNet's signal patterns).
     public static func weightGradient(outputGradient gy: Tensor, input x: Tensor, weightShape: [Int],
-                                      stride: (Int, Int), padding: Padding) throws -> Tensor {
+                                      stride: (Int, Int), padding: Padding, uniform: Bool = false) throws -> Tensor {
         try weightGradient(outputGradient: gy, input: x, weightShape: weightShape, stride: stride, padding: padding,
-                           budget: nil)
+                           budget: uniform ? columnBudget : nil, uniform: uniform)
     }
 
     static func weightGradient(outputGradient gy: Tensor, input x: Tensor, weightShape: [Int],
-                               stride: (Int, Int), padding: Padding, budget: Int?) throws -> Tensor {
+                               stride: (Int, Int), padding: Padding, budget: Int?, uniform: Bool = false) throws -> Tensor {
         let g = try geometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
         let (n, c, o) = (x.shape[0], x.shape[1], weightShape[0])
         try checkGradient(gy, g, n: n, o: o, operation: "conv2d weight gradient")
@@ -499,8 +504,13 @@ public enum Convolution2D {
                                                 into: pgath.baseAddress!)
                                     source = UnsafePointer(pgath.baseAddress!)
                                 }
-                                MatrixProduct.parameterGemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
-                                                   pd.baseAddress!, m: o, n: k, k: width, beta: 1)
+                                if uniform {
+                                    MatrixProduct.gemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                                       pd.baseAddress!, m: o, n: k, k: width, beta: 1)
+                                } else {
+                                    MatrixProduct.parameterGemm(source, transposeA: false, pc.baseAddress!, transposeB: true,
+                                                                pd.baseAddress!, m: o, n: k, k: width, beta: 1)
+                                }
                                 first += count
                             }
                         }

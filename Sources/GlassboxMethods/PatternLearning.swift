@@ -85,10 +85,11 @@ struct RegimeStatistics {
             let gated = try z.multiplying(gate)
             let xy: Tensor, x: Tensor
             if let conv = layer as? Conv2D {
+                // Uniform sums: the patterns, and so the maps, are the same bits on any core count and machine.
                 xy = try Convolution2D.weightGradient(outputGradient: gated, input: step.input, weightShape: conv.weightShape,
-                                                      stride: conv.stride, padding: conv.padding)
+                                                      stride: conv.stride, padding: conv.padding, uniform: true)
                 x = try Convolution2D.weightGradient(outputGradient: gate, input: step.input, weightShape: conv.weightShape,
-                                                     stride: conv.stride, padding: conv.padding)
+                                                     stride: conv.stride, padding: conv.padding, uniform: true)
             } else {
                 xy = try MatrixProduct.matmul(gated, step.input, transposeA: true)
                 x = try MatrixProduct.matmul(gate, step.input, transposeA: true)

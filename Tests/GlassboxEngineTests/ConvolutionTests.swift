@@ -225,4 +225,21 @@ final class ConvolutionTests: XCTestCase {
                                                              weight: Tensor(zeros: [3, 1, 3, 3]), inputShape: [1, 1, 5, 5],
                                                              stride: (1, 1), padding: .same))
     }
+
+    /// The uniform weight gradient (the one PatternNet's statistics use) sums the same terms as
+    /// training's OpenBLAS one, over batches that take several chunks, and gives the same bits when
+    /// run again.
+    func testUniformWeightGradientAgreesWithTrainingsAndRepeatsExactly() throws {
+        let x = randomTensor([40, 3, 12, 12], seed: 71)
+        let gy = randomTensor([40, 5, 12, 12], seed: 72)
+        let reference = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: [5, 3, 3, 3],
+                                                         stride: (1, 1), padding: .same)
+        let uniform = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: [5, 3, 3, 3],
+                                                       stride: (1, 1), padding: .same, uniform: true)
+        let again = try Convolution2D.weightGradient(outputGradient: gy, input: x, weightShape: [5, 3, 3, 3],
+                                                     stride: (1, 1), padding: .same, uniform: true)
+        XCTAssertEqual(uniform.scalars, again.scalars)
+        let scale = reference.scalars.map(abs).max()!
+        for (a, b) in zip(uniform.scalars, reference.scalars) { XCTAssertEqual(a, b, accuracy: 1e-5 * scale) }
+    }
 }
