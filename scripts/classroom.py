@@ -563,7 +563,11 @@ def code_cells(path: Path) -> tuple[list[dict], dict]:
 
 async def run_notebook(api: Api, user: str, token: str, notebook: Path, kernel_name: str, kind: str,
                        cell_timeout: float, others_done: asyncio.Event | None = None,
-                       flood_limit: float = 600, flood_min: float = 5) -> UserRun:
+                       flood_limit: float = 600, flood_min: float = 5,
+                       observe=None) -> UserRun:
+    """observe, when given, is called once the kernel answers kernel_info and again after the
+    last cell, so that the process monitor sees every kernel even when a short notebook runs in
+    less than the monitor's sampling interval."""
     run = UserRun(user, kind)
     start = time.monotonic()
     cells, nb = code_cells(notebook)
@@ -583,6 +587,8 @@ async def run_notebook(api: Api, user: str, token: str, notebook: Path, kernel_n
         sock = await KernelSocket.connect(api.base, user, run.kernel_id, token)
         stage = "waiting for kernel_info"
         await sock.ready()
+        if observe:
+            observe()
         for index, cell in enumerate(cells):
             stage = f"running cell {index}"
             if cell["meta"].get("runaway"):
@@ -595,6 +601,8 @@ async def run_notebook(api: Api, user: str, token: str, notebook: Path, kernel_n
                 run.failure = f"cell {index} did not finish within {cell_timeout:.0f} s"
                 await api.call("POST", f"{base}/kernels/{run.kernel_id}/interrupt", token=token)
                 break
+        if observe:
+            observe()
     except Exception as error:  # recorded, reported, and the run goes on for the others
         run.failure = f"{stage}: {type(error).__name__}: {error}"
     finally:
@@ -697,13 +705,15 @@ async def phase(name: str, monitor: Monitor, api: Api, tokens: dict[str, str], u
     stop_watch = asyncio.Event()
     watch_paths = ["/hub/api/"] + [f"/user/{u}/api/status" for u in ([runaway_user] if runaway_user else []) + users[:1]]
     watcher = asyncio.ensure_future(watch(api, watch_paths, stop_watch, tokens))
-    tasks = [asyncio.ensure_future(run_notebook(api, u, tokens[u], notebook, kernel, kind, args.cell_timeout))
+    tasks = [asyncio.ensure_future(run_notebook(api, u, tokens[u], notebook, kernel, kind, args.cell_timeout,
+                                                     observe=monitor.sample))
              for u in users]
     runaway_task = None
     if runaway_user:
         runaway_task = asyncio.ensure_future(run_notebook(
             api, runaway_user, tokens[runaway_user], RUNAWAY_NOTEBOOK, "glassbox", "runaway", args.cell_timeout,
-            others_done=others_done, flood_limit=args.cell_timeout, flood_min=args.flood_min))
+            others_done=others_done, flood_limit=args.cell_timeout, flood_min=args.flood_min,
+            observe=monitor.sample))
     runs = await asyncio.gather(*tasks)
     others_done.set()
     runaway = await runaway_task if runaway_task else None
