@@ -44,6 +44,9 @@ public struct Explanation: Sendable, Equatable {
     public var coarseMaps: Tensor?
     /// The layer whose feature maps the CAM family weighted; nil for other methods.
     public var featureLayer: String?
+    /// The perturbed images whose f is `baselineOutputs` (meaningful perturbation's Φ(x, M), the
+    /// images with the learned region deleted), shaped as `inputs`; nil for other methods.
+    public var perturbedInputs: Tensor?
 
     public init(attributions: Tensor, inputs: Tensor, targets: [Int], targetLayer: String? = nil,
                 output: ExplainedOutput, outputs: [Float], baselineOutputs: [Float]? = nil,

@@ -77,8 +77,11 @@ public struct InputOptimization {
     ///   - costAndGradient: the cost of the variable at a step and its gradient (same shape).
     ///   - render: the images a variable stands for (only called for snapshots).
     ///   - snapshotEvery: 0 for no snapshots; else every this many steps, plus the final one.
+    ///   - project: applied to the variable after every update (a box constraint such as a mask's
+    ///     [0, 1]: projected gradient descent); nil leaves it unconstrained.
     public func run(initial: Tensor, monitor: WorkMonitor = .none, snapshotEvery: Int = 0,
                     render: (Tensor) throws -> Tensor = { $0 }, snapshot: ((Snapshot) -> Void)? = nil,
+                    project: ((Tensor) -> Tensor)? = nil,
                     costAndGradient: (Tensor, Int) throws -> (cost: Float, gradient: Tensor)) throws -> Outcome {
         try validate()
         let parameter = Parameter(name: "input", value: initial)
@@ -115,6 +118,7 @@ public struct InputOptimization {
             }
             parameter.gradient = gradient
             adam.step([parameter])
+            if let project { parameter.value = project(parameter.value) }
         }
         if let stoppedAt {
             // The value after the last completed update was never measured: show the best one.

@@ -114,6 +114,11 @@ final class BindingsGapTests: XCTestCase {
         XCTAssertEqual(joined.images.labels, (a.images.labels ?? []) + (b.images.labels ?? []))
         XCTAssertEqual(joined.images.images.scalars, a.images.images.scalars + b.images.images.scalars)
         XCTAssertEqual(joined.explanation.method, "Saliency, SmoothGrad")
+        // A receipt survives only when every part promises the same: gradient × input carries a
+        // conservation receipt, saliency none, so their stack has none.
+        XCTAssertNil(try explanation(h, "stack([gradientTimesInput(net, xs[0]), saliency(net, xs[1])])").explanation.receipt)
+        XCTAssertEqual(try explanation(h, "stack([integratedGradients(net, xs[0], steps: 4), integratedGradients(net, xs[1], steps: 4)])")
+            .explanation.receipt, .completeness)
 
         // Images with explanations: an ImageBatch whose later panels are the maps.
         guard case .object(let mixed as ImageBatch) = try h.value("stack([xs[0], saliency(net, xs[1..<3])])") else { return XCTFail() }

@@ -56,3 +56,43 @@ final class BindingsPerturbationTests: XCTestCase {
         XCTAssertEqual(h.result("1 + 1"), "2")
     }
 }
+
+/// meaningfulPerturbation: the optimising methods get `liveEvery` from the catalog mechanism, show
+/// their masks updating in place under one display id, and default to the output their declaration
+/// names (ReLU(S_c) here).
+final class BindingsMeaningfulPerturbationTests: XCTestCase {
+    func testTheMasksUpdateInPlaceAndTheDefaultsComeFromTheDeclaration() throws {
+        let h = BindingsHarness()
+        h.run("let net = model(\"cnn-max-nb\", untrained: true, seed: 2)\nlet xs = tiny.test[0..<2]")
+        guard case .success = h.run("let e = meaningfulPerturbation(net, xs, steps: 30, liveEvery: 10)") else {
+            return XCTFail(h.host.stderr)
+        }
+        let live = h.host.displays.filter { $0.1?.contains("live") == true }
+        XCTAssertEqual(live.count, 1, "one live display")
+        let id = try XCTUnwrap(live.first?.1)
+        XCTAssertTrue(live.first?.0.text.hasPrefix("meaningfulPerturbation · step 0/30 · cost ") == true, live.first?.0.text ?? "")
+        XCTAssertTrue(h.host.updates.filter { $0.1 == id }.last?.0.text.hasPrefix("meaningfulPerturbation · done: 30 steps") == true)
+        guard case .object(let e as ExplanationValue)? = h.session.value(of: "e") else { return XCTFail() }
+        XCTAssertEqual(e.explanation.output, .reluLogit)
+        XCTAssertEqual(e.explanation.attributions.shape, [2, 1, 28, 28])
+        XCTAssertEqual(h.result("e.baselineOutputs.count"), "2")
+        // e.perturbed: the images with the learned region deleted, whose f is e.baselineOutputs.
+        XCTAssertEqual(h.result("e.perturbed.count"), "2")
+        guard case .object(let perturbed as ImageBatch) = try h.value("e.perturbed") else { return XCTFail("no perturbed images") }
+        let again = e.explanation.perturbedInputs.map { $0.reshaped(perturbed.images.shape) }
+        XCTAssertEqual(again?.scalars, perturbed.images.scalars)
+        XCTAssertEqual(h.result("saliency(net, xs).perturbed"), "<none>")
+        // liveEvery is offered only to the optimising methods; output follows the declaration.
+        h.run("help(meaningfulPerturbation)")
+        let help = h.host.displays.last?.0.text ?? ""
+        XCTAssertTrue(help.contains("liveEvery: Int = 10"), help)
+        XCTAssertTrue(help.contains("output: String = \"reluLogit\""), help)
+        XCTAssertEqual(h.error("occlusion(net, xs, liveEvery: 3)")?.kind, .type)
+        XCTAssertEqual(h.error("meaningfulPerturbation(net, xs, steps: 2, liveEvery: -1)")?.message,
+                       "meaningfulPerturbation: argument 'liveEvery' must be ≥ 0 (0 = no live view), got -1")
+        XCTAssertEqual(h.error("meaningfulPerturbation(net, xs, fill: \"noise\")")?.kind, .value)
+        let before = h.host.displays.count
+        h.run("meaningfulPerturbation(net, xs, steps: 3, liveEvery: 0);")
+        XCTAssertFalse(h.host.displays.dropFirst(before).contains { $0.1?.contains("live") == true })
+    }
+}

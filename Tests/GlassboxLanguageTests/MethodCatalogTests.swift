@@ -84,6 +84,12 @@ final class MethodCatalogTests: XCTestCase {
         let statements = try Parser.parse(script)
         let shows = statements.filter { if case .expression(.call(.identifier("show", _), _, _), _) = $0 { return true } else { return false } }
         XCTAssertEqual(shows.count, MethodCatalog.declarations.count)
-        XCTAssertEqual(Set(MethodDocumentation.figureFiles).count, MethodCatalog.declarations.count)
+        XCTAssertEqual(Set(MethodDocumentation.figureFiles()).count, MethodCatalog.declarations.count)
+        // --only: just those figures, in catalog order, and the patterns learned only when needed.
+        let some = MethodDocumentation.figureScript(only: ["occlusion", "gradCAM"])
+        XCTAssertEqual(some.components(separatedBy: "show(").count - 1, 2)
+        XCTAssertFalse(some.contains("learnPatterns"))
+        XCTAssertTrue(MethodDocumentation.figureScript(only: ["patternNet"]).contains("learnPatterns"))
+        XCTAssertEqual(MethodDocumentation.figureFiles(only: ["occlusion", "gradCAM"]), ["grad-cam.png", "occlusion.png"])
     }
 }

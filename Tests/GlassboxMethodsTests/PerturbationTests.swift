@@ -8,15 +8,9 @@ import XCTest
 /// linear model is w·(patch − fill), LIME on a linear model recovers each segment's w·x, and Kernel
 /// SHAP with every coalition equals the Shapley values enumerated subset by subset.
 final class PerturbationTests: XCTestCase {
-    /// x [1, 6, 6] → flatten → dense 36 → 3 with the given weights and biases: S_c = w_c·x + b_c.
+    /// x [1, 6, 6] → flatten → dense 36 → 3: S_c = w_c·x + b_c.
     private func linearNet(seed: UInt64 = 5) throws -> (Sequential, weights: [Float], bias: [Float]) {
-        var rng = SeededRandom(seed: seed)
-        let dense = Dense(name: "logits", inputs: 36, outputs: 3, bias: true, rng: &rng)
-        let weights = (0..<108).map { _ in rng.nextUniform(in: -1, 1) }
-        let bias: [Float] = [0.3, -0.2, 0.1]
-        dense.weight.value = Tensor(shape: [3, 36], scalars: weights)
-        dense.bias!.value = Tensor(shape: [3], scalars: bias)
-        return (try Sequential(layers: [Flatten(name: "flatten"), dense], inputShape: [1, 6, 6]), weights, bias)
+        try TestNetworks.linearImageNet(seed: seed, bias: [0.3, -0.2, 0.1])
     }
 
     private func images(_ count: Int, seed: UInt64) -> Tensor { TestNetworks.randomInputs([count, 1, 6, 6], seed: seed, low: 0, high: 1) }

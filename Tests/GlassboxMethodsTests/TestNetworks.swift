@@ -34,6 +34,17 @@ enum TestNetworks {
         return try Sequential(layers: layers, inputShape: [1, 6, 6])
     }
 
+    /// x [1, 6, 6] → flatten → dense 36 → 3, weights seeded uniform in (−1, 1) and the given biases:
+    /// S_c = w_c·x + b_c, with w returned row by row (class c at c·36).
+    static func linearImageNet(seed: UInt64, bias: [Float]) throws -> (Sequential, weights: [Float], bias: [Float]) {
+        var rng = SeededRandom(seed: seed)
+        let dense = Dense(name: "logits", inputs: 36, outputs: 3, bias: true, rng: &rng)
+        let weights = (0..<108).map { _ in rng.nextUniform(in: -1, 1) }
+        dense.weight.value = Tensor(shape: [3, 36], scalars: weights)
+        dense.bias!.value = Tensor(shape: [3], scalars: bias)
+        return (try Sequential(layers: [Flatten(name: "flatten"), dense], inputShape: [1, 6, 6]), weights, bias)
+    }
+
     static func randomiseBiases(_ layers: [any Layer], rng: inout SeededRandom) {
         for layer in layers {
             for p in layer.parameters where p.name.hasSuffix(".bias") {

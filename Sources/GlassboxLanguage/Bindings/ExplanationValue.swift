@@ -95,6 +95,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         copy.attributions = rows(explanation.attributions, per: per)
         copy.inputs = rows(explanation.inputs, per: per)
         copy.coarseMaps = explanation.coarseMaps.map { rows($0, per: n == 0 ? 0 : $0.count / n) }
+        copy.perturbedInputs = explanation.perturbedInputs.map { rows($0, per: per) }
         copy.targets = indices.map { explanation.targets[$0] }
         copy.outputs = indices.map { explanation.outputs[$0] }
         copy.baselineOutputs = explanation.baselineOutputs.map { b in indices.map { b[$0] } }
@@ -107,7 +108,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
     public var typeName: String { "Explanation" }
     public var propertyNames: [String] {
         ["values", "sum", "sums", "inputs", "targets", "outputs", "baselineOutputs", "method", "title", "count", "labels", "predictions", "maps",
-         "receipt", "receiptError", "coarse", "layer"]
+         "receipt", "receiptError", "coarse", "layer", "perturbed"]
     }
 
     public func property(_ name: String) throws -> ScriptValue? {
@@ -131,6 +132,10 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
             guard let coarse = explanation.coarseMaps, coarse.rank == 4 else { return .nil }
             return .object(try ImageBatch(tensor: coarse, labels: images.labels, origin: "\(explanation.method) coarse maps"))
         case "layer": return explanation.featureLayer.map { .string($0) } ?? .nil
+        case "perturbed":
+            guard let perturbed = explanation.perturbedInputs else { return .nil }
+            return .object(try ImageBatch(tensor: perturbed.reshaped(images.images.shape), labels: images.labels,
+                                          origin: "\(explanation.method): the images with the learned region deleted"))
         default: return nil
         }
     }
@@ -202,6 +207,7 @@ public struct ExplanationValue: ScriptObject, ScriptArithmetic {
         copy.method = "computed from \(explanation.method)"
         copy.settings = []
         copy.baselineOutputs = nil
+        copy.perturbedInputs = nil
         let signed = values.scalars.contains { $0 < 0 }
         var result = ExplanationValue(copy, images: images, predictions: predictions, style: signed ? .signed : style)
         result.panelTitles = panelTitles

@@ -28,7 +28,7 @@ enum MethodBuiltins {
             BuiltinParameter("target", type: "Int, List or String", default: .string("predicted"),
                              doc: "the class (or channel) explained: \"predicted\" (each image's predicted class), \"label\" (each image's true digit, the reference chapters' choice), an Int for all images, or a List (one per image)"
                                 + (declaration.acceptsLayerTargets ? "; with layer, the channel (an Int or a List)" : "")),
-            BuiltinParameter("output", type: "String", default: .string("logit"),
+            BuiltinParameter("output", type: "String", default: .string(declaration.defaultOutput.rawValue),
                              doc: "the explained scalar f: " + outputs.map { "\"\($0.rawValue)\" (\($0.symbol))" }.joined(separator: ", ")
                                 + (declaration.acceptsLayerTargets ? "; with layer, the channel's sum (leave at \"logit\")" : "")),
         ]
@@ -41,7 +41,12 @@ enum MethodBuiltins {
         return parameters
     }
 
-    static let commonNames: Set<String> = ["model", "images", "target", "output", "layer", "batchSize"]
+    /// The parameter of the methods that optimise per image (`OptimizingMethod`): how often the
+    /// display of what they learn is updated.
+    static let liveEveryParameter = BuiltinParameter("liveEvery", type: "Int", default: .int(10),
+                                                     doc: "show what is learned, updated in place every this many steps (0: no live view)")
+
+    static let commonNames: Set<String> = ["model", "images", "target", "output", "layer", "batchSize", "liveEvery"]
 
     /// The builtin of a catalog method: its declaration's options become labelled parameters.
     static func builtin(for method: any AttributionMethod.Type) -> Builtin {
@@ -52,7 +57,8 @@ enum MethodBuiltins {
         }
         var details = declaration.details
         details += (details.isEmpty ? "" : " ") + "From " + declaration.citation + "."
-        return Builtin(name: declaration.id, parameters: commonParameters(declaration) + options, returns: "Explanation",
+        let live = method is any OptimizingMethod.Type ? [liveEveryParameter] : []
+        return Builtin(name: declaration.id, parameters: commonParameters(declaration) + options + live, returns: "Explanation",
                        summary: declaration.summary, details: details, example: declaration.example) { args, context in
             try run(method, args, context)
         }
@@ -152,9 +158,40 @@ enum MethodBuiltins {
         }
         let instance = try translating { try method.make(call.explained, options: given) }
         let display = instance.display
-        let explanation = try translating { try instance.attribute(call.inputs, targets: call.target, monitor: context.workMonitor()) }
+        let explanation: Explanation
+        if let optimizing = instance as? any OptimizingMethod {
+            explanation = try attributeLive(optimizing, call: call, args: args, context: context, translating: translating)
+        } else {
+            explanation = try translating { try instance.attribute(call.inputs, targets: call.target, monitor: context.workMonitor()) }
+        }
         return .object(ExplanationValue(explanation, images: call.images, predictions: call.predictions,
                                         style: ExplanationStyle(display)))
+    }
+
+    /// Runs an optimising method with a display of what it learns, updated in place every
+    /// `liveEvery` steps (titles: the explained classes), closed with the final maps.
+    static func attributeLive(_ method: any OptimizingMethod, call: Call, args: BoundArguments, context: CallContext,
+                              translating: (() throws -> Explanation) throws -> Explanation) throws -> Explanation {
+        let function = type(of: method).declaration.id
+        let liveEvery = try args.int("liveEvery")
+        guard liveEvery >= 0 else { throw args.error(.value, "liveEvery", "must be ≥ 0 (0 = no live view), got \(liveEvery)") }
+        let titles: [String]?
+        switch call.target {
+        case .classes(let classes): titles = classes.map { "\($0)" }
+        case .class(let c): titles = [String](repeating: "\(c)", count: call.images.count)
+        default: titles = nil
+        }
+        let live = liveEvery > 0 ? LiveImages(context: context, function: function, titles: titles) : nil
+        let explanation = try translating {
+            try method.attribute(call.inputs, targets: call.target, monitor: context.workMonitor(), snapshotEvery: liveEvery,
+                                 snapshot: live.map { live in { snapshot in _ = try? live.update(snapshot) } })
+        }
+        let stopped = explanation.settings.first { $0.name == "stopped at step" }?.value
+        if let stopped {
+            context.host.write("\(function): interrupted at step \(stopped); the maps learned so far are returned\n", to: .stderr)
+        }
+        try live?.finish(explanation.attributions, caption: stopped.map { "interrupted at step \($0)" } ?? "done: \(live?.last?.steps ?? 0) steps")
+        return explanation
     }
 
     /// A method error as a ValueError at the argument it is about, with "did you mean" suggestions.

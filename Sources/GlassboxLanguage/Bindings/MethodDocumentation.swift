@@ -46,18 +46,29 @@ public enum MethodDocumentation {
     /// The script whose displayed figures, in order, are the declarations' docs figures: the
     /// bundled CNN-MAX-B (chapters 3.2, 3.4) and image 5 of each digit, each drawn by the
     /// declaration's `figure` call.
-    public static func figureScript() -> String {
+    public static func figureScript(only ids: Set<String>? = nil) -> String {
+        let declarations = figureDeclarations(only: ids)
         var lines = [
             "// The figures of docs/methods/*.md, one per declared method, in catalog order (glassbox docs-figures).",
             "let mnist = dataset(\"mnist\")",
             "let net = model(\"cnn-max-b\")",
             "let xs = mnist.train.perDigit(index: 5)",
-            "let patterns = learnPatterns(net, mnist.train, images: 10000)   // for patternNet and patternAttribution",
         ]
-        for d in MethodCatalog.declarations { lines.append("show(\(d.figure), columns: 5)") }
+        if declarations.contains(where: { $0.id.hasPrefix("pattern") }) {
+            lines.append("let patterns = learnPatterns(net, mnist.train, images: 10000)   // for patternNet and patternAttribution")
+        }
+        for d in declarations { lines.append("show(\(d.figure), columns: 5)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The declarations whose figures are drawn: all, or those whose id is in `ids`.
+    static func figureDeclarations(only ids: Set<String>?) -> [MethodDeclaration] {
+        MethodCatalog.declarations.filter { ids?.contains($0.id) ?? true }
+    }
+
     /// The figure files, in the order the script displays them.
-    public static var figureFiles: [String] { MethodCatalog.declarations.map(\.figureFile) }
+    public static func figureFiles(only ids: Set<String>? = nil) -> [String] { figureDeclarations(only: ids).map(\.figureFile) }
+
+    /// The method ids that have a docs figure.
+    public static var figureIDs: [String] { MethodCatalog.declarations.map(\.id) }
 }

@@ -95,7 +95,12 @@ enum StackBuiltin {
         joined.targets = parts.flatMap(\.targets)
         joined.outputs = parts.flatMap(\.outputs)
         joined.baselineOutputs = parts.allSatisfy { $0.baselineOutputs != nil } ? parts.flatMap { $0.baselineOutputs! } : nil
+        joined.perturbedInputs = parts.allSatisfy { $0.perturbedInputs != nil }
+            ? try stacking(values.map { $0.explanation.perturbedInputs!.reshaped([$0.images.count, 1, $0.images.height, $0.images.width]) }, args)
+            : nil
         if !parts.allSatisfy({ $0.targetLayer == first.targetLayer }) { joined.targetLayer = nil }
+        // A receipt holds for the joined maps only when every part promises the same thing.
+        if !parts.allSatisfy({ $0.receipt == first.receipt }) { joined.receipt = nil }
         if !parts.allSatisfy({ $0.method == first.method }) {
             var methods: [String] = []
             for part in parts where !methods.contains(part.method) { methods.append(part.method) }

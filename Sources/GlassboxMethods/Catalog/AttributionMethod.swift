@@ -43,6 +43,22 @@ extension AttributionMethod {
     }
 }
 
+/// A method that optimises something for each image (meaningful perturbation's mask) and can show
+/// it while it learns: its builtin takes `liveEvery:` and updates a display in place with the
+/// snapshots. `attribute(_:targets:monitor:)` runs it without snapshots.
+public protocol OptimizingMethod: AttributionMethod {
+    /// `attribute`, sending `snapshot` the images the current variables stand for every
+    /// `snapshotEvery` steps (0: never) and once at the end.
+    func attribute(_ inputs: Tensor, targets: Target, monitor: WorkMonitor, snapshotEvery: Int,
+                   snapshot: ((InputOptimization.Snapshot) -> Void)?) throws -> Explanation
+}
+
+extension OptimizingMethod {
+    public func attribute(_ inputs: Tensor, targets: Target = .predicted, monitor: WorkMonitor = .none) throws -> Explanation {
+        try attribute(inputs, targets: targets, monitor: monitor, snapshotEvery: 0, snapshot: nil)
+    }
+}
+
 /// Where a backward pass starts.
 public enum Seed: Sendable, Equatable {
     /// ∂f/∂S at the logits (or ones on a layer's channel): gradients and modified gradients.

@@ -9,7 +9,7 @@ public enum MethodCatalog {
             LRP.self, LRPEpsilon.self, LRPAlphaBeta.self, DeepTaylor.self, DeepLift.self, DeepLiftRevealCancel.self,
             CAM.self, GradCAM.self, GuidedGradCAM.self, GradCAMPlusPlus.self, HiResCAM.self, XGradCAM.self, LayerCAM.self,
             GradCAMElementWise.self, ScoreCAM.self, AblationCAM.self, EigenCAM.self, EigenGradCAM.self,
-            Occlusion.self, LIME.self, KernelSHAP.self,
+            Occlusion.self, LIME.self, KernelSHAP.self, MeaningfulPerturbation.self,
             PatternNet.self, PatternAttribution.self,
         ]
     }

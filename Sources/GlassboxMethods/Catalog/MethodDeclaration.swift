@@ -81,6 +81,9 @@ public struct MethodDeclaration: Sendable {
     public var isModifiedGradient: Bool
     /// The explained outputs it supports (nil: all of `ExplainedOutput`).
     public var outputs: [ExplainedOutput]?
+    /// The explained output when none is asked for: the logit for most methods, the softmax
+    /// probability for those whose paper optimises it (meaningful perturbation).
+    public var defaultOutput: ExplainedOutput
     /// An example cell for the help.
     public var example: String
     /// The docs page under docs/methods/, e.g. "integrated-gradients.md".
@@ -92,7 +95,7 @@ public struct MethodDeclaration: Sendable {
     public init(id: String, title: String, citation: String, summary: String, details: String = "",
                 chapters: [String] = [], options: [MethodOption] = [], display: MapDisplay,
                 acceptsLayerTargets: Bool = true, isModifiedGradient: Bool = false, outputs: [ExplainedOutput]? = nil,
-                example: String, page: String, figure: String) {
+                defaultOutput: ExplainedOutput = .logit, example: String, page: String, figure: String) {
         self.id = id
         self.title = title
         self.citation = citation
@@ -104,6 +107,7 @@ public struct MethodDeclaration: Sendable {
         self.acceptsLayerTargets = acceptsLayerTargets
         self.isModifiedGradient = isModifiedGradient
         self.outputs = outputs
+        self.defaultOutput = defaultOutput
         self.example = example
         self.page = page
         self.figure = figure
