@@ -29,12 +29,14 @@ public enum AdversarialAttack {
         guard epsilon.isFinite, epsilon >= 0 else {
             throw MethodError.invalidOption(method: name, message: "ε must be finite and ≥ 0, got \(epsilon)")
         }
-        guard steps >= 1, stepSize.isFinite, stepSize > 0 else {
+        guard steps >= 1, stepSize.isFinite, stepSize > 0 || epsilon == 0 else {
             throw MethodError.invalidOption(method: name, message: "needs steps ≥ 1 and a positive step size")
         }
         guard labels.count == inputs.shape.first else {
             throw MethodError.invalidTarget(method: name, message: "needs one label per image: \(labels.count) labels for \(inputs.shape.first ?? 0) images")
         }
+        // ε = 0 (the first point of an accuracy-against-ε curve): nothing may move.
+        if epsilon == 0 { return inputs }
         let model = try ExplainedModel(network, output: .probability, batchSize: batchSize)
         let gradient = Saliency(model, absolute: false)
         let original = inputs.scalars

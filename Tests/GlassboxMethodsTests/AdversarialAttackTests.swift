@@ -43,6 +43,10 @@ final class AdversarialAttackTests: XCTestCase {
         // With clipping, pixels stay in [0, 1].
         let clipped = try AdversarialAttack.fgsm(network, inputs.map { ($0 + 1) / 2 }, labels: labels, epsilon: 0.3)
         XCTAssertTrue(clipped.scalars.allSatisfy { (0...1).contains($0) })
+        // ε = 0, the first point of an accuracy-against-ε curve: nothing moves.
+        XCTAssertEqual(try AdversarialAttack.fgsm(network, inputs, labels: labels, epsilon: 0, clip: nil).scalars, inputs.scalars)
+        XCTAssertEqual(try AdversarialAttack.pgd(network, inputs, labels: labels, epsilon: 0, steps: 5, stepSize: 0, randomStart: true,
+                                                 seed: 1, clip: nil).scalars, inputs.scalars)
     }
 
     func testPGDStaysInsideItsBallLowersTheLabelsProbabilityAndIsSeededPerImage() throws {

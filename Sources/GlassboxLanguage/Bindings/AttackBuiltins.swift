@@ -67,7 +67,7 @@ enum AttackBuiltins {
         let (model, batch, inputs, labels, epsilon) = try prepare(args, function: "pgd")
         let steps = try args.positiveInt("steps")
         let stepSize = try args.optionalDouble("stepSize").map(Float.init) ?? 2.5 * epsilon / Float(steps)
-        guard stepSize.isFinite, stepSize > 0 else { throw args.error(.value, "stepSize", "must be positive, got \(stepSize)") }
+        guard stepSize.isFinite, stepSize > 0 || epsilon == 0 else { throw args.error(.value, "stepSize", "must be positive, got \(stepSize)") }
         let clip: ClosedRange<Float>? = try args.bool("clip") ? 0...1 : nil
         let randomStart = try args.bool("randomStart")
         let seed = try args.seed("seed")
@@ -107,7 +107,7 @@ enum AttackBuiltins {
         let epsilon = try args.double("epsilon")
         guard epsilon.isFinite, epsilon >= 0 else { throw args.error(.value, "epsilon", "must be finite and ≥ 0, got \(epsilon)") }
         let stepSize = try args.optionalDouble("stepSize") ?? epsilon / 4
-        guard stepSize.isFinite, stepSize > 0 else { throw args.error(.value, "stepSize", "must be positive, got \(stepSize)") }
+        guard stepSize.isFinite, stepSize > 0 || epsilon == 0 else { throw args.error(.value, "stepSize", "must be positive, got \(stepSize)") }
         let steps = try args.positiveInt("steps"), samples = try args.positiveInt("samples"), seed = try args.seed("seed")
         let network = model.handle.network
         let inputs = batch.images.reshaped([batch.count] + network.inputShape)
