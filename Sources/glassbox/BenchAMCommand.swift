@@ -18,11 +18,7 @@ struct BenchAMCommand: ParsableCommand {
     @Option(help: "Directory to write the safetensors files into.")
     var out: String = "bench/out"
 
-    @Option(help: "Directory holding the MNIST files.")
-    var mnist: String = "../shared/data/mnist"
-
-    @Flag(help: "Use seeded uniform-noise class means instead of MNIST's (for machines without the dataset).")
-    var randomImages = false
+    @OptionGroup var data: BenchDataOptions
 
     @Option(help: "Adam steps of the prototype search.")
     var steps: Int = 5000
@@ -36,50 +32,24 @@ struct BenchAMCommand: ParsableCommand {
     @Option(help: "The visualised channel.")
     var channel: Int = 12
 
-    @Option(help: "Timed repetitions (the fastest is reported).")
-    var repeats: Int = 3
-
     func run() throws {
         try NumericLibraryCheck.require(command: "bench-am")
-        guard steps > 0, visSteps > 0, repeats > 0 else { throw ValidationError("--steps, --vis-steps and --repeats must be positive") }
+        guard steps > 0, visSteps > 0 else { throw ValidationError("--steps and --vis-steps must be positive") }
         let mlp = try ModelZoo.load("mlp-a").model
         let cnn = try ModelZoo.load("cnn-max-nb").model
-        let means: Tensor
-        let source: String
-        if randomImages {
-            var rng = SeededRandom(seed: 2026)
-            means = Tensor(shape: [10, 1, 28, 28], scalars: (0..<7840).map { _ in rng.nextUniform() * 0.5 })
-            source = "seeded uniform noise (--random-images)"
-        } else {
-            let data: MNIST
-            do {
-                data = try MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist)))
-            } catch {
-                throw ValidationError("\(error)\nPass --mnist DIR, set $GLASSBOX_DATA, or run with --random-images.")
-            }
-            means = try data.train.classMeanImages(classes: 10).reshaped([10, 1, 28, 28])
-            source = "MNIST train class means"
+        let (means, _, source) = try data.images(noiseShape: [10, 1, 28, 28], noiseScale: 0.5) { mnist in
+            (try mnist.train.classMeanImages(classes: 10).reshaped([10, 1, 28, 28]), Array(0..<10), "MNIST train class means")
         }
 
         // Chapter 1.1.
         let search = ClassPrototype(mlp, objective: .crossEntropyToMeans(means: means, lambda: 0.1), steps: steps, reportEvery: 500)
-        var prototypeTime = Double.infinity
-        var prototypes: ClassPrototype.Result?
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            prototypes = try search.run()
-            prototypeTime = min(prototypeTime, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
+        let (prototypes, prototypeMilliseconds) = try data.fastest { try search.run() }
+        let prototypeTime = prototypeMilliseconds / 1000
 
         // One channel visualisation, with every step's transformations exported.
         let method = FeatureVisualization(cnn, layer: layer, objectives: [.channel(channel)], steps: visSteps, seed: 1)
-        var visTime = Double.infinity
-        var visualisation: FeatureVisualization.Result?
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            visualisation = try method.run()
-            visTime = min(visTime, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
+        let (visualisation, visMilliseconds) = try data.fastest { try method.run() }
+        let visTime = visMilliseconds / 1000
         var random = SeededRandom(seed: method.seed)
         let initial = method.initialParameters(&random)
         var warps: [Float] = []
@@ -90,11 +60,11 @@ struct BenchAMCommand: ParsableCommand {
 
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try SafetensorsFile(entries: try BenchRelevanceCommand.namedParameters(mlp), metadata: ["model": "mlp-a"])
+        try SafetensorsFile(entries: try BenchModels.layerNamedParameters(mlp), metadata: ["model": "mlp-a"])
             .write(to: directory.appendingPathComponent("am-mlp-a-weights.safetensors"))
-        try SafetensorsFile(entries: try BenchRelevanceCommand.namedParameters(cnn), metadata: ["model": "cnn-max-nb"])
+        try SafetensorsFile(entries: try BenchModels.layerNamedParameters(cnn), metadata: ["model": "cnn-max-nb"])
             .write(to: directory.appendingPathComponent("am-cnn-max-nb-weights.safetensors"))
-        let result = prototypes!, vis = visualisation!
+        let result = prototypes, vis = visualisation
         try SafetensorsFile(entries: [
             .init(name: "means", tensor: means),
             .init(name: "prototypes", tensor: result.prototypes),

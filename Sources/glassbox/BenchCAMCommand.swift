@@ -17,55 +17,25 @@ struct BenchCAMCommand: ParsableCommand {
     @Option(help: "Directory to write weights.safetensors and maps.safetensors into.")
     var out: String = "bench/out/cam"
 
-    @Option(help: "Directory holding the MNIST files (cluttered MNIST is generated from them).")
-    var mnist: String = "../shared/data/mnist"
-
-    @Flag(help: "Explain seeded uniform-noise images instead of cluttered MNIST (for machines without MNIST).")
-    var randomImages = false
+    @OptionGroup var data: BenchDataOptions
 
     @Option(help: "Images per forward/backward pass.")
     var batchSize: Int = 128
-
-    @Option(help: "Timed repetitions (the fastest is reported).")
-    var repeats: Int = 3
 
     @Option(help: "A zoo name with trained weights (clut-fc by default) or a model file of the CLUT-FC layout.")
     var model: String = "clut-fc"
 
     func run() throws {
         try NumericLibraryCheck.require(command: "bench-cam")
-        let network = FileManager.default.fileExists(atPath: model)
-            ? try ModelFile.load(from: URL(fileURLWithPath: model)).model : try ModelZoo.load(model).model
+        let network = try BenchModels.load(model)
         guard network.inputShape == [1, 40, 40] else { throw ValidationError("the benchmark needs a 40×40 cluttered-MNIST model") }
-        let images: Tensor
-        var labels = Array(0..<10)
-        let source: String
-        if randomImages {
-            var rng = SeededRandom(seed: 2026)
-            images = Tensor(shape: [10, 1, 40, 40], scalars: (0..<16_000).map { _ in rng.nextUniform() })
-            source = "seeded uniform noise (--random-images)"
-        } else {
-            let data: MNIST
-            do {
-                data = try MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist)))
-            } catch {
-                throw ValidationError("\(error)\nPass --mnist DIR, set $GLASSBOX_DATA, or run with --random-images.")
-            }
-            let chosen = try ClutteredMNIST.generate(from: data).train.perDigit(index: 5)
-            images = chosen.images
-            labels = chosen.labels
-            source = "generated cluttered MNIST (seed 0), train image 5 of each digit"
+        let (images, labels, source) = try data.images(noiseShape: [10, 1, 40, 40]) { mnist in
+            let chosen = try ClutteredMNIST.generate(from: mnist).train.perDigit(index: 5)
+            return (chosen.images, chosen.labels, "generated cluttered MNIST (seed 0), train image 5 of each digit")
         }
         let explained = try ExplainedModel(network, output: .logit, batchSize: batchSize)
         func fastest(_ method: some AttributionMethod) throws -> (Explanation, Double) {
-            var best = Double.infinity
-            var result: Explanation?
-            for _ in 0..<max(repeats, 1) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                result = try method.attribute(images, targets: .classes(labels), monitor: .none)
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
-            return (result!, best)
+            try data.fastest { try method.attribute(images, targets: .classes(labels), monitor: .none) }
         }
         let (gradCAM, gradTime) = try fastest(try GradCAM(explained))
         // pytorch-grad-cam's Grad-CAM++ has no exp(S_c) factor.

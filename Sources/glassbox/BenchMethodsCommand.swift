@@ -17,11 +17,7 @@ struct BenchMethodsCommand: ParsableCommand {
     @Option(help: "Directory to write weights.safetensors and maps.safetensors into.")
     var out: String = "bench/out"
 
-    @Option(help: "Directory holding the MNIST files.")
-    var mnist: String = "../shared/data/mnist"
-
-    @Flag(help: "Explain seeded uniform-noise images instead of MNIST (for machines without the dataset).")
-    var randomImages = false
+    @OptionGroup var data: BenchDataOptions
 
     @Option(help: "Integrated-gradients steps.")
     var steps: Int = 50
@@ -35,60 +31,27 @@ struct BenchMethodsCommand: ParsableCommand {
     @Option(help: "Images per forward/backward pass.")
     var batchSize: Int = ExplainedModel.defaultBatchSize
 
-    @Option(help: "Timed repetitions (the fastest is reported).")
-    var repeats: Int = 3
-
     @Option(help: "The model to explain: a zoo name with trained weights (the bundled chapter CNN by default) or a Glassbox model file of the same layout.")
     var model: String = "cnn-max-b"
 
     func run() throws {
         try NumericLibraryCheck.require(command: "bench-methods")
-        let network: Sequential
-        if FileManager.default.fileExists(atPath: model) {
-            network = try ModelFile.load(from: URL(fileURLWithPath: model)).model
-        } else {
-            network = try ModelZoo.load(model).model
-        }
+        let network = try BenchModels.load(model)
 
-        let images: Tensor
-        var labels = Array(0..<10)
-        let source: String
-        if randomImages {
-            var rng = SeededRandom(seed: 2026)
-            images = Tensor(shape: [10, 1, 28, 28], scalars: (0..<7840).map { _ in rng.nextUniform() })
-            source = "seeded uniform noise (--random-images)"
-        } else {
-            let data: MNIST
-            do {
-                data = try MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist)))
-            } catch {
-                throw ValidationError("\(error)\nPass --mnist DIR, set $GLASSBOX_DATA, or run with --random-images.")
-            }
-            let chosen = try data.train.perDigit(index: 1)
-            images = chosen.images
-            labels = chosen.labels
-            source = "MNIST train, image 1 of each digit"
+        let (images, labels, source) = try data.images(noiseShape: [10, 1, 28, 28]) { mnist in
+            let chosen = try mnist.train.perDigit(index: 1)
+            return (chosen.images, chosen.labels, "MNIST train, image 1 of each digit")
         }
 
         let explained = try ExplainedModel(network, output: .logit, batchSize: batchSize)
         let ig = try IntegratedGradients(explained, steps: steps)
         let smooth = try SmoothGrad(explained, samples: samples, noise: .relative(noise), seed: 1)
-        func fastest(_ body: () throws -> Explanation) throws -> (Explanation, Double) {
-            var best = Double.infinity
-            var result: Explanation?
-            for _ in 0..<max(repeats, 1) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                result = try body()
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
-            return (result!, best)
-        }
-        let (igMaps, igTime) = try fastest { try ig.attribute(images, targets: .classes(labels)) }
-        let (sgMaps, sgTime) = try fastest { try smooth.attribute(images, targets: .classes(labels)) }
+        let (igMaps, igTime) = try data.fastest { try ig.attribute(images, targets: .classes(labels)) }
+        let (sgMaps, sgTime) = try data.fastest { try smooth.attribute(images, targets: .classes(labels)) }
 
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let weights = SafetensorsFile(entries: try Self.pytorchNamedParameters(network), metadata: ["architecture": "CNN-MAX-B"])
+        let weights = SafetensorsFile(entries: try BenchModels.chapterCNNParameters(network), metadata: ["architecture": "CNN-MAX-B"])
         try weights.write(to: directory.appendingPathComponent("weights.safetensors"))
         let maps = SafetensorsFile(entries: [
             .init(name: "images", tensor: images),
@@ -173,26 +136,5 @@ struct BenchMethodsCommand: ParsableCommand {
         let rate = 2 * Double(n * n * n) / best / 1e9
         let flops = flopsPerRow * Double(steps)
         return (layers, (flops, rate, flops / (rate * 1e9) * 1e3))
-    }
-
-    /// The parameters under the names of `methods_bench.py`'s PyTorch module (conv1…conv3, fc1,
-    /// logits), whatever the layers are called in the model; throws unless it is a 3-conv, 2-dense chain.
-    static func pytorchNamedParameters(_ network: Sequential) throws -> [SafetensorsFile.Entry] {
-        let convs = network.layers.compactMap { $0 as? Conv2D }
-        let denses = network.layers.compactMap { $0 as? Dense }
-        guard convs.count == 3, denses.count == 2, convs.allSatisfy({ $0.kernel == (3, 3) && $0.padding == .same }) else {
-            throw ValidationError("the benchmark needs the chapter CNN: three 3×3 SAME convolutions and two dense layers")
-        }
-        let zeroBias = { (n: Int) in Tensor(zeros: [n]) }
-        var entries: [SafetensorsFile.Entry] = []
-        for (i, conv) in convs.enumerated() {
-            entries.append(.init(name: "conv\(i + 1).weight", tensor: conv.weight.value))
-            entries.append(.init(name: "conv\(i + 1).bias", tensor: conv.bias?.value ?? zeroBias(conv.outChannels)))
-        }
-        for (dense, name) in zip(denses, ["fc1", "logits"]) {
-            entries.append(.init(name: "\(name).weight", tensor: dense.weight.value))
-            entries.append(.init(name: "\(name).bias", tensor: dense.bias?.value ?? zeroBias(dense.outputs)))
-        }
-        return entries
     }
 }

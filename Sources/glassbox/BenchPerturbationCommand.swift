@@ -17,17 +17,10 @@ struct BenchPerturbationCommand: ParsableCommand {
     @Option(help: "Directory to write weights.safetensors and maps.safetensors into.")
     var out: String = "bench/out/perturbation"
 
-    @Option(help: "Directory holding the MNIST files.")
-    var mnist: String = "../shared/data/mnist"
-
-    @Flag(help: "Explain seeded uniform-noise images instead of MNIST (for machines without MNIST).")
-    var randomImages = false
+    @OptionGroup var data: BenchDataOptions
 
     @Option(help: "Rows per forward pass.")
     var batchSize: Int = 128
-
-    @Option(help: "Timed repetitions (the fastest is reported).")
-    var repeats: Int = 3
 
     @Option(help: "Occlusion's patch side.")
     var patch: Int = 4
@@ -46,38 +39,15 @@ struct BenchPerturbationCommand: ParsableCommand {
 
     func run() throws {
         try NumericLibraryCheck.require(command: "bench-perturbation")
-        let network = FileManager.default.fileExists(atPath: model)
-            ? try ModelFile.load(from: URL(fileURLWithPath: model)).model : try ModelZoo.load(model).model
+        let network = try BenchModels.load(model)
         guard network.inputShape == [1, 28, 28] else { throw ValidationError("the benchmark needs a 28×28 MNIST model") }
-        let images: Tensor
-        var labels = Array(0..<10)
-        let source: String
-        if randomImages {
-            var rng = SeededRandom(seed: 2026)
-            images = Tensor(shape: [10, 1, 28, 28], scalars: (0..<7840).map { _ in rng.nextUniform() })
-            source = "seeded uniform noise (--random-images)"
-        } else {
-            let data: MNIST
-            do {
-                data = try MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist)))
-            } catch {
-                throw ValidationError("\(error)\nPass --mnist DIR, set $GLASSBOX_DATA, or run with --random-images.")
-            }
-            let chosen = try data.train.perDigit(index: 1)
-            images = chosen.images
-            labels = chosen.labels
-            source = "MNIST train, image 1 of each digit"
+        let (images, labels, source) = try data.images(noiseShape: [10, 1, 28, 28]) { mnist in
+            let chosen = try mnist.train.perDigit(index: 1)
+            return (chosen.images, chosen.labels, "MNIST train, image 1 of each digit")
         }
         let explained = try ExplainedModel(network, output: .logit, batchSize: batchSize)
         func fastest(_ method: some AttributionMethod) throws -> (Explanation, Double) {
-            var best = Double.infinity
-            var result: Explanation?
-            for _ in 0..<max(repeats, 1) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                result = try method.attribute(images, targets: .classes(labels), monitor: .none)
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
-            return (result!, best)
+            try data.fastest { try method.attribute(images, targets: .classes(labels), monitor: .none) }
         }
         let (occlusion, occlusionTime) = try fastest(try Occlusion(explained, patch: patch, stride: stride))
         let (lime, limeTime) = try fastest(try LIME(explained, samples: samples, segments: segments))
@@ -86,7 +56,7 @@ struct BenchPerturbationCommand: ParsableCommand {
 
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try SafetensorsFile(entries: try BenchMethodsCommand.pytorchNamedParameters(network))
+        try SafetensorsFile(entries: try BenchModels.chapterCNNParameters(network))
             .write(to: directory.appendingPathComponent("weights.safetensors"))
         let grid = try Segments.grid(segments, height: 28, width: 28, method: "bench")
         try SafetensorsFile(entries: [

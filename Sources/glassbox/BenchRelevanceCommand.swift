@@ -18,20 +18,13 @@ struct BenchRelevanceCommand: ParsableCommand {
     @Option(help: "Directory to write the safetensors files into.")
     var out: String = "bench/out"
 
-    @Option(help: "Directory holding the MNIST files.")
-    var mnist: String = "../shared/data/mnist"
-
-    @Flag(help: "Explain seeded uniform-noise images instead of MNIST (for machines without the dataset).")
-    var randomImages = false
+    @OptionGroup var data: BenchDataOptions
 
     @Option(help: "How many images to explain (the first ones of the MNIST train split, each for its label).")
     var images: Int = 100
 
     @Option(help: "Images per backward pass.")
     var batchSize: Int = 128
-
-    @Option(help: "Timed repetitions (the fastest is reported).")
-    var repeats: Int = 3
 
     @Option(help: "LRP-ε's stabiliser.")
     var epsilon: Float = 1e-6
@@ -45,29 +38,14 @@ struct BenchRelevanceCommand: ParsableCommand {
     func run() throws {
         try NumericLibraryCheck.require(command: "bench-relevance")
         guard images > 0 else { throw ValidationError("--images must be positive") }
-        let lrpNetwork = try Self.network(lrpModel)
-        let deepliftNetwork = try Self.network(deepliftModel)
+        let lrpNetwork = try BenchModels.load(lrpModel)
+        let deepliftNetwork = try BenchModels.load(deepliftModel)
 
-        let inputs: Tensor
-        var labels: [Int]
-        let source: String
-        if randomImages {
-            var rng = SeededRandom(seed: 2026)
-            inputs = Tensor(shape: [images, 1, 28, 28], scalars: (0..<(images * 784)).map { _ in rng.nextUniform() })
-            labels = (0..<images).map { $0 % 10 }
-            source = "seeded uniform noise (--random-images)"
-        } else {
-            let data: MNIST
-            do {
-                data = try MNIST.load(locator: MNISTLocator(explicitDirectory: URL(fileURLWithPath: mnist)))
-            } catch {
-                throw ValidationError("\(error)\nPass --mnist DIR, set $GLASSBOX_DATA, or run with --random-images.")
-            }
-            guard images <= data.train.count else { throw ValidationError("--images: the train split has \(data.train.count)") }
-            let chosen = try data.train[0..<images]
-            inputs = chosen.images
-            labels = chosen.labels
-            source = "MNIST train, the first \(images) images, each for its label"
+        let count = images
+        let (inputs, labels, source) = try data.images(noiseShape: [count, 1, 28, 28]) { mnist in
+            guard count <= mnist.train.count else { throw ValidationError("--images: the train split has \(mnist.train.count)") }
+            let chosen = try mnist.train[0..<count]
+            return (chosen.images, chosen.labels, "MNIST train, the first \(count) images, each for its label")
         }
 
         let lrp = try ExplainedModel(lrpNetwork, output: .logit, batchSize: batchSize)
@@ -85,14 +63,7 @@ struct BenchRelevanceCommand: ParsableCommand {
         ]
         var timings: [[String: Any]] = []
         for (key, title, method) in methods {
-            var best = Double.infinity
-            var result: Explanation?
-            for _ in 0..<max(repeats, 1) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                result = try method.attribute(inputs, targets: .classes(labels), monitor: .none)
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            }
-            let maps = result!
+            let (maps, best) = try data.fastest { try method.attribute(inputs, targets: .classes(labels), monitor: .none) }
             entries.append(.init(name: key, tensor: maps.attributions))
             timings.append(["key": key, "title": title, "ms_per_image": best / Double(labels.count),
                             "receipt_error": maps.receiptError.map { Double($0) } ?? NSNull()])
@@ -100,9 +71,9 @@ struct BenchRelevanceCommand: ParsableCommand {
 
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try SafetensorsFile(entries: try Self.namedParameters(lrpNetwork), metadata: ["model": lrpModel])
+        try SafetensorsFile(entries: try BenchModels.layerNamedParameters(lrpNetwork), metadata: ["model": lrpModel])
             .write(to: directory.appendingPathComponent("relevance-lrp-weights.safetensors"))
-        try SafetensorsFile(entries: try Self.namedParameters(deepliftNetwork), metadata: ["model": deepliftModel])
+        try SafetensorsFile(entries: try BenchModels.layerNamedParameters(deepliftNetwork), metadata: ["model": deepliftModel])
             .write(to: directory.appendingPathComponent("relevance-deeplift-weights.safetensors"))
         try SafetensorsFile(entries: entries).write(to: directory.appendingPathComponent("relevance-maps.safetensors"))
 
@@ -114,24 +85,5 @@ struct BenchRelevanceCommand: ParsableCommand {
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
-    }
-
-    /// A zoo model's trained weights, or a model file.
-    static func network(_ name: String) throws -> Sequential {
-        if FileManager.default.fileExists(atPath: name) { return try ModelFile.load(from: URL(fileURLWithPath: name)).model }
-        return try ModelZoo.load(name).model
-    }
-
-    /// Every dense and conv layer's weight and bias under `<layer name>.weight` / `.bias`, PyTorch layouts
-    /// (dense [out, in], conv [out, in, kh, kw]); a layer without biases gets none.
-    static func namedParameters(_ network: Sequential) throws -> [SafetensorsFile.Entry] {
-        var entries: [SafetensorsFile.Entry] = []
-        for layer in network.layers {
-            guard let linear = layer as? any LinearLayer else { continue }
-            entries.append(.init(name: "\(layer.name).weight", tensor: linear.weight.value))
-            if let bias = linear.bias { entries.append(.init(name: "\(layer.name).bias", tensor: bias.value)) }
-        }
-        guard !entries.isEmpty else { throw ValidationError("the model has no dense or conv layers") }
-        return entries
     }
 }
