@@ -21,28 +21,19 @@ Not a test: it only reports, and says so when PyTorch is missing.
 Usage: python3 bench/am_bench.py [--glassbox .build/release/glassbox] [--rounds 3] [--random-images]
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (the glassbox runner, timing, spreads)
+
+ROOT = common.ROOT
 
 
 def run_glassbox(args):
-    binary = args.glassbox
-    if binary is None:
-        print("building glassbox (release)…", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "glassbox"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, ".build", "release", "glassbox")
-    command = [binary, "bench-am", "--out", args.out, "--mnist", args.mnist, "--steps", str(args.steps),
-               "--vis-steps", str(args.vis_steps), "--repeats", str(args.repeats)]
-    if args.random_images:
-        command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return common.run_glassbox(args, "bench-am", ["--steps", args.steps, "--vis-steps", args.vis_steps])
 
 
 class TFAdam:

@@ -18,36 +18,20 @@ A peer that does not import is reported as missing; this is a benchmark, never a
 Usage: python3 bench/cam_bench.py [--glassbox .build/release/glassbox] [--rounds 3] [--random-images]
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (the glassbox runner, timing, spreads)
+
+ROOT = common.ROOT
 
 
 def run_glassbox(args):
-    binary = args.glassbox
-    if binary is None:
-        print("building glassbox (release)…", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "glassbox"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, ".build", "release", "glassbox")
-    command = [binary, "bench-cam", "--out", args.out, "--mnist", args.mnist, "--batch-size", str(args.batch_size),
-               "--repeats", str(args.repeats), "--model", args.model]
-    if args.random_images:
-        command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return common.run_glassbox(args, "bench-cam", ["--batch-size", args.batch_size, "--model", args.model])
 
 
-def best_time(function, repeats):
-    best, value = float("inf"), None
-    for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return value, best * 1000
+best_time = common.best_time
 
 
 def clut_fc(torch, nn, weights):
@@ -133,8 +117,7 @@ def compare(args, summary):
 
 
 def spread(values):
-    ordered = sorted(values)
-    return f"{ordered[len(ordered) // 2]:.2f} ({ordered[0]:.2f}–{ordered[-1]:.2f})"
+    return common.spread(values, ".2f")
 
 
 def main():

@@ -19,35 +19,20 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (the glassbox runner, timing, spreads)
+
+ROOT = common.ROOT
 
 
 def run_glassbox(args, env=None):
-    binary = args.glassbox
-    if binary is None:
-        print("building glassbox (release)…", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "glassbox"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, ".build", "release", "glassbox")
-    command = [binary, "bench-methods", "--out", args.out, "--mnist", args.mnist, "--steps", str(args.steps),
-               "--samples", str(args.samples), "--noise", str(args.noise), "--batch-size", str(args.batch_size),
-               "--repeats", str(args.repeats), "--model", args.model]
-    if args.random_images:
-        command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, env=env)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return common.run_glassbox(args, "bench-methods", ["--steps", args.steps, "--samples", args.samples, "--noise", args.noise, "--batch-size", args.batch_size,
+                          "--model", args.model], env=env)
 
 
-def best_time(function, repeats):
-    best, value = float("inf"), None
-    for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return value, best * 1000
+best_time = common.best_time
 
 
 def read_safetensors(path):
@@ -185,9 +170,7 @@ def compare_with_captum(args, summary):
 
 
 def spread(values):
-    """'median (min–max)' of a list of numbers."""
-    ordered = sorted(values)
-    return f"{ordered[len(ordered) // 2]:.2f} ({ordered[0]:.2f}–{ordered[-1]:.2f})"
+    return common.spread(values, ".2f")
 
 
 def main():

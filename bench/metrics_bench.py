@@ -19,37 +19,21 @@ faster). The logits of the exported PyTorch model are checked against Glassbox's
 Usage: python3 bench/metrics_bench.py [--glassbox .build/release/glassbox] [--repeats 3]
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (the glassbox runner, timing, spreads)
+
+ROOT = common.ROOT
 
 
 def run_glassbox(args):
-    binary = args.glassbox
-    if binary is None:
-        print("building glassbox (release)…", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "glassbox"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, ".build", "release", "glassbox")
-    command = [binary, "bench-metrics", "--out", args.out, "--mnist", args.mnist, "--repeats", str(args.repeats),
-               "--steps", str(args.steps), "--patch", str(args.patch), "--ig-steps", str(args.ig_steps),
-               "--samples", str(args.samples), "--radius", str(args.radius)]
-    if args.random_images:
-        command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return common.run_glassbox(args, "bench-metrics", ["--steps", args.steps, "--patch", args.patch, "--ig-steps", args.ig_steps,
+                          "--samples", args.samples, "--radius", args.radius])
 
 
-def best_time(function, repeats):
-    best, value = float("inf"), None
-    for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return value, best * 1000
+best_time = common.best_time
 
 
 def load_torch_model(summary):

@@ -23,37 +23,21 @@ batches of the same size through the network. Times are milliseconds per image (
 Usage: python3 bench/perturbation_bench.py [--glassbox .build/release/glassbox] [--rounds 3] [--random-images]
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (the glassbox runner, timing, spreads)
+
+ROOT = common.ROOT
 
 
 def run_glassbox(args):
-    binary = args.glassbox
-    if binary is None:
-        print("building glassbox (release)…", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "glassbox"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, ".build", "release", "glassbox")
-    command = [binary, "bench-perturbation", "--out", args.out, "--mnist", args.mnist, "--batch-size", str(args.batch_size),
-               "--repeats", str(args.repeats), "--samples", str(args.samples), "--segments", str(args.segments),
-               "--patch", str(args.patch), "--stride", str(args.stride), "--model", args.model]
-    if args.random_images:
-        command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return common.run_glassbox(args, "bench-perturbation", ["--batch-size", args.batch_size, "--samples", args.samples, "--segments", args.segments,
+                          "--patch", args.patch, "--stride", args.stride, "--model", args.model])
 
 
-def best_time(function, repeats):
-    best, value = float("inf"), None
-    for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return value, best * 1000
+best_time = common.best_time
 
 
 def correlation(a, b):
@@ -156,8 +140,7 @@ def compare(args, summary):
 
 
 def spread(values):
-    ordered = sorted(values)
-    return f"{ordered[len(ordered) // 2]:.3g} ({ordered[0]:.3g}–{ordered[-1]:.3g})"
+    return common.spread(values, ".3g")
 
 
 def main():

@@ -21,38 +21,22 @@ Not a test: it only reports.
 Usage: python3 bench/relevance_bench.py [--glassbox .build/release/glassbox] [--images 100] [--rounds 3]
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
-import time
 import warnings
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402  (the glassbox runner, timing, spreads)
+
+ROOT = common.ROOT
 AIM = 1e-4  # largest map difference aimed for, relative to the map's largest |value|
 
 
 def run_glassbox(args):
-    binary = args.glassbox
-    if binary is None:
-        print("building glassbox (release)…", file=sys.stderr)
-        subprocess.run(["swift", "build", "-c", "release", "--product", "glassbox"], cwd=ROOT, check=True)
-        binary = os.path.join(ROOT, ".build", "release", "glassbox")
-    command = [binary, "bench-relevance", "--out", args.out, "--mnist", args.mnist, "--images", str(args.images),
-               "--batch-size", str(args.batch_size), "--repeats", str(args.repeats), "--epsilon", str(args.epsilon)]
-    if args.random_images:
-        command.append("--random-images")
-    result = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return common.run_glassbox(args, "bench-relevance", ["--images", args.images, "--batch-size", args.batch_size, "--epsilon", args.epsilon])
 
 
-def best_time(function, repeats):
-    best, value = float("inf"), None
-    for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return value, best * 1000
+best_time = common.best_time
 
 
 def import_peers():
@@ -191,8 +175,7 @@ def captum_deeplift(net, images, labels, repeats):
 
 
 def spread(values):
-    ordered = sorted(values)
-    return f"{ordered[len(ordered) // 2]:.3g} ({ordered[0]:.3g}–{ordered[-1]:.3g})"
+    return common.spread(values, ".3g")
 
 
 def main():
