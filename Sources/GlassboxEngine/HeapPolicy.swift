@@ -6,9 +6,10 @@ private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 /// glibc's `int malloc_trim(size_t pad)`.
 @_silgen_name("malloc_trim")
 private func glibcMallocTrim(_ pad: Int) -> Int32
-/// <malloc.h>: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+/// <malloc.h>: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_ARENA_MAX = -8.
 private let mallocTrimThreshold: Int32 = -1
 private let mallocMmapThreshold: Int32 = -3
+private let mallocArenaMax: Int32 = -8
 #endif
 
 /// How the C allocator treats the multi-megabyte arrays a training step creates and frees.
@@ -47,6 +48,22 @@ public enum HeapPolicy {
     public static func releaseFreeMemory() -> Bool {
         #if canImport(Glibc)
         return glibcMallocTrim(0) == 1
+        #else
+        return false
+        #endif
+    }
+
+    /// Makes every thread allocate from the one main heap (glibc's `M_ARENA_MAX` = 1) instead of giving
+    /// worker threads arenas of their own; call it before starting threads. A long-lived process that
+    /// trims its heap after each piece of work (the kernel, after each cell) needs it: `malloc_trim`
+    /// returns the free top of the main heap but not that of a thread's arena, which the trim
+    /// threshold keeps, so memory a parallel explanation pass freed stayed resident (measured: 20 MB
+    /// after one Guided Backprop pass over 200 cluttered images, 90 MB after chapter 4.2). Returns
+    /// whether glibc accepted it.
+    @discardableResult
+    public static func useOneArena() -> Bool {
+        #if canImport(Glibc)
+        return glibcMallopt(mallocArenaMax, 1) == 1
         #else
         return false
         #endif

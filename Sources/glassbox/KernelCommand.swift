@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlassboxEngine
 import GlassboxKernel
 
 /// `glassbox kernel --connection-file F`: the Jupyter kernel process a kernel manager starts.
@@ -29,6 +30,8 @@ struct KernelCommand: ParsableCommand {
             throw ExitCode(1)
         }
         signal(SIGPIPE, SIG_IGN)  // a closed stderr or socket must not kill the kernel
+        // One heap for every thread, so that the trim after each cell gives back what the cell freed.
+        HeapPolicy.useOneArena()
         // OpenBLAS is opened before the first cell (LanguageKernelAdapter), not here: start-up stays short.
         let connection: ConnectionFile
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import GlassboxData
 import GlassboxEngine
 import GlassboxKernel
 import GlassboxLanguage
@@ -68,8 +69,13 @@ final class LanguageKernelAdapter: KernelInterpreter {
         } catch {
             return .error(name: "RuntimeError", value: "\(error)", traceback: ["RuntimeError: \(error)"])
         }
-        // What the cell freed goes back to the system (the heap otherwise keeps it for the next cell).
-        defer { HeapPolicy.releaseFreeMemory() }
+        // What the cell freed goes back to the system (the heap otherwise keeps it for the next cell),
+        // and the pages of mapped datasets (MNIST) it read leave this process's resident set; they stay
+        // in the page cache, shared by every kernel, and come back on the next read.
+        defer {
+            HeapPolicy.releaseFreeMemory()
+            ByteStorage.releaseMappedPages()
+        }
         let host = KernelContextHost(context: context, documentation: documentation)
         switch session.execute(autocalledExit(code) ?? code, host: host) {
         case .success(let output):
