@@ -92,7 +92,8 @@ def execute(kernel: kernel_bench.Kernel, code: str, timeout: float) -> str | Non
     return None if content["status"] == "ok" else f"{content.get('ename')}: {content.get('evalue', '')[:200]}"
 
 
-def run_notebook(argv_for, notebook: Path, env: dict[str, str], cwd: Path, timeout: float) -> dict:
+def run_notebook(argv_for, notebook: Path, env: dict[str, str], cwd: Path, timeout: float,
+                 per_cell: bool = False) -> dict:
     cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
     saved = dict(os.environ)
     os.environ.clear()
@@ -119,6 +120,11 @@ def run_notebook(argv_for, notebook: Path, env: dict[str, str], cwd: Path, timeo
             error = execute(kernel, code, timeout)
             if error:
                 result["errors"].append(f"cell {number}: {error}")
+            if per_cell:
+                now = read_memory(pid)
+                first = code.strip().splitlines()[0][:60] if code.strip() else ""
+                print(f"    cell {number:2}: RSS {now['rss'] / 1e6:5.0f}  PSS {now['pss'] / 1e6:5.0f}  "
+                      f"anon {now['anon'] / 1e6:5.0f} MB   {first}", flush=True)
         result["seconds"] = time.perf_counter() - t
         time.sleep(1.0)
         result["after"] = read_memory(pid)
@@ -149,6 +155,7 @@ def main():
     parser.add_argument("--torch-python", help="a Python with torch, captum, safetensors, matplotlib and ipykernel")
     parser.add_argument("--cell-timeout", type=float, default=900)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--per-cell", action="store_true", help="print the memory after every cell")
     args = parser.parse_args()
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     env = dict(os.environ)
@@ -161,7 +168,7 @@ def main():
     results = {"glassbox": [], "torch": []}
     for notebook in notebooks:
         r = run_notebook(lambda conn: [str(glassbox), "kernel", "--connection-file", conn], notebook, env,
-                         notebook.parent, args.cell_timeout)
+                         notebook.parent, args.cell_timeout, args.per_cell)
         results["glassbox"].append(r)
         report(f"glassbox  {notebook.stem}", r)
     torch_python = args.torch_python

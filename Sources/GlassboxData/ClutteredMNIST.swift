@@ -193,69 +193,124 @@ public struct ClutteredMNIST: Sendable {
         }
         // The reference centres the digit and shifts it by uniform(−offset..<offset), offset = (canvas − width) / 2.
         let leftPositions = max(1, 2 * ((canvas - width) / 2))
-        let area = canvas * canvas
-        let scale = configuration.pixelScale
-        try MemoryBudget.shared.check(WorkingMemory.bytes(floats: WorkingMemory.product([count, area])),
-                                      for: "\(count) cluttered images of \(canvas)×\(canvas)")
-        var values = [Float](repeating: 0, count: count * area)
+        var recipe = ClutteredRenderer.Recipe(count: count, distractors: distractors)
         var labels = [Int](repeating: 0, count: count)
         var placed: [ClutteredDigit] = []
         placed.reserveCapacity(count)
         func uniform(_ bound: Int) -> Int { Permutation.uniformInt(below: bound, using: &random) }
-        pool.pixels.withUnsafeBufferPointer { crops in
-            values.withUnsafeMutableBufferPointer { output in
-                for item in 0..<count {
-                    let target = output.baseAddress! + item * area
-                    let digit = uniform(source.count)
-                    let left = uniform(leftPositions)
-                    let top = min(uniform(canvas), canvas - height)
-                    for _ in 0..<distractors {
-                        let crop = crops.baseAddress! + uniform(pool.count) * patch * patch
-                        let column = uniform(canvas - patch)
-                        let row = uniform(canvas - patch)
-                        for y in 0..<patch {
-                            (target + (row + y) * canvas + column).update(from: crop + y * patch, count: patch)
-                        }
-                    }
-                    labels[item] = source.label(digit)
-                    let ink = source.withPixels(of: digit) { pixels in
-                        var inkBox = (top: height, left: width, bottom: -1, right: -1)
-                        for y in 0..<height {
-                            let targetRow = target + (top + y) * canvas + left
-                            for x in 0..<width {
-                                let value = pixels[y * width + x]
-                                targetRow[x] += value * scale
-                                if value != 0 {
-                                    inkBox = (min(inkBox.top, y), min(inkBox.left, x), max(inkBox.bottom, y), max(inkBox.right, x))
-                                }
-                            }
-                        }
-                        return inkBox.bottom < 0
-                            ? PixelBox(top: top, left: left, height: 0, width: 0)
-                            : PixelBox(top: top + inkBox.top, left: left + inkBox.left,
-                                       height: inkBox.bottom - inkBox.top + 1, width: inkBox.right - inkBox.left + 1)
-                    }
-                    for i in 0..<area { target[i] = min(max(target[i], 0), 1) }
-                    placed.append(ClutteredDigit(frame: PixelBox(top: top, left: left, height: height, width: width),
-                                                 ink: ink, sourceIndex: source.firstIndex + digit))
-                }
+        for item in 0..<count {
+            let digit = uniform(source.count)
+            let left = uniform(leftPositions)
+            let top = min(uniform(canvas), canvas - height)
+            recipe.digits[item] = Int32(digit)
+            recipe.lefts[item] = Int32(left)
+            recipe.tops[item] = Int32(top)
+            for d in 0..<distractors {
+                let base = 3 * (item * distractors + d)
+                recipe.crops[base] = Int32(uniform(pool.count))
+                recipe.crops[base + 1] = Int32(uniform(canvas - patch))   // column
+                recipe.crops[base + 2] = Int32(uniform(canvas - patch))   // row
             }
+            labels[item] = source.label(digit)
+            let ink = source.withPixels(of: digit) { pixels in
+                var inkBox = (top: height, left: width, bottom: -1, right: -1)
+                for y in 0..<height {
+                    for x in 0..<width where pixels[y * width + x] != 0 {
+                        inkBox = (min(inkBox.top, y), min(inkBox.left, x), max(inkBox.bottom, y), max(inkBox.right, x))
+                    }
+                }
+                return inkBox.bottom < 0
+                    ? PixelBox(top: top, left: left, height: 0, width: 0)
+                    : PixelBox(top: top + inkBox.top, left: left + inkBox.left,
+                               height: inkBox.bottom - inkBox.top + 1, width: inkBox.right - inkBox.left + 1)
+            }
+            placed.append(ClutteredDigit(frame: PixelBox(top: top, left: left, height: height, width: width),
+                                         ink: ink, sourceIndex: source.firstIndex + digit))
         }
-        let images = try LabelledImages(images: Tensor(shape: [count, 1, canvas, canvas], scalars: values), labels: labels)
+        let renderer = ClutteredRenderer(canvas: canvas, source: source, pool: pool, scale: configuration.pixelScale,
+                                         recipe: recipe)
+        let images = try LabelledImages(rows: ImageRows(rendering: renderer), labels: labels)
         return (images, placed)
     }
 }
 
+/// The images of a generated cluttered MNIST, made on demand: per image, which digit goes where and
+/// which distractor crops go where, drawn from the digit source (the mapped MNIST file, shared by
+/// every kernel) when the image is asked for. 72 bytes per image instead of 6,400 of float32.
+///
+/// An image is made in this order, always with the same float operations, so it has the same bits
+/// every time: the canvas is zeroed; each distractor crop (source pixel × scale) is written over it,
+/// later ones over earlier ones; the digit, times the scale, is added; the canvas is clipped to [0, 1].
+struct ClutteredRenderer: ImageRenderer {
+    /// Per image: its digit (index into the source), the frame's corner, and per distractor its pool
+    /// index, column and row.
+    struct Recipe: Sendable {
+        var digits: [Int32]
+        var lefts: [Int32]
+        var tops: [Int32]
+        /// `3 · distractors` values per image: pool index, column, row.
+        var crops: [Int32]
+        let distractors: Int
+
+        init(count: Int, distractors: Int) {
+            digits = [Int32](repeating: 0, count: count)
+            lefts = digits
+            tops = digits
+            crops = [Int32](repeating: 0, count: 3 * count * distractors)
+            self.distractors = distractors
+        }
+    }
+
+    let canvas: Int
+    let source: DigitSource
+    let pool: DistractorPool
+    let scale: Float
+    let recipe: Recipe
+
+    var count: Int { recipe.digits.count }
+    var height: Int { canvas }
+    var width: Int { canvas }
+    var recipeByteCount: Int {
+        4 * (3 * recipe.digits.count + recipe.crops.count) + pool.recipeByteCount
+    }
+
+    func render(_ item: Int, into target: UnsafeMutablePointer<Float>) {
+        target.update(repeating: 0, count: canvas * canvas)
+        for d in 0..<recipe.distractors {
+            let base = 3 * (item * recipe.distractors + d)
+            let column = Int(recipe.crops[base + 1]), row = Int(recipe.crops[base + 2])
+            pool.render(Int(recipe.crops[base]), into: target + row * canvas + column, rowStride: canvas)
+        }
+        let (height, width) = (source.height, source.width)
+        let top = Int(recipe.tops[item]), left = Int(recipe.lefts[item])
+        source.withPixels(of: Int(recipe.digits[item])) { pixels in
+            for y in 0..<height {
+                let targetRow = target + (top + y) * canvas + left
+                for x in 0..<width { targetRow[x] += pixels[y * width + x] * scale }
+            }
+        }
+        for i in 0..<(canvas * canvas) { target[i] = min(max(target[i], 0), 1) }
+    }
+}
+
 /// The reference's pool of distractors: square crops of random digits, cut once and shared by every
-/// split; each image copies a few of them onto its canvas.
+/// split; each image copies a few of them onto its canvas. The pool keeps where each crop comes from
+/// (12 bytes a crop) and cuts it from its source when asked.
 public struct DistractorPool: Sendable {
     /// Side of each crop.
     public let size: Int
-    /// `count * size * size` values, crop after crop, row-major.
-    let pixels: [Float]
+    private let source: DigitSource
+    private let scale: Float
+    /// Per crop: the source digit, and the crop's corner column and row in it.
+    private let digits: [Int32]
+    private let columns: [Int32]
+    private let rows: [Int32]
 
     /// The number of crops.
-    public var count: Int { pixels.count / (size * size) }
+    public var count: Int { digits.count }
+
+    /// Bytes the pool's recipe takes.
+    var recipeByteCount: Int { 12 * digits.count }
 
     /// `count` crops of `size`×`size` from digits drawn uniformly from `sources` (taken as one
     /// concatenated list), multiplied by `scale`; per crop the digit, then its corner column and row,
@@ -275,22 +330,29 @@ public struct DistractorPool: Sendable {
             throw DataError.invalidArgument("cannot cut distractors from an empty source")
         }
         self.size = size
-        let width = source.width
-        var pixels = [Float](repeating: 0, count: count * size * size)
-        pixels.withUnsafeMutableBufferPointer { output in
-            for crop in 0..<count {
-                let digit = Permutation.uniformInt(below: source.count, using: &random)
-                let column = Permutation.uniformInt(below: source.width - size, using: &random)
-                let row = Permutation.uniformInt(below: source.height - size, using: &random)
-                let target = output.baseAddress! + crop * size * size
-                source.withPixels(of: digit) { digitPixels in
-                    for y in 0..<size {
-                        for x in 0..<size { target[y * size + x] = digitPixels[(row + y) * width + column + x] * scale }
-                    }
-                }
+        self.source = source
+        self.scale = scale
+        var digits = [Int32](repeating: 0, count: count), columns = digits, rows = digits
+        for crop in 0..<count {
+            digits[crop] = Int32(Permutation.uniformInt(below: source.count, using: &random))
+            columns[crop] = Int32(Permutation.uniformInt(below: source.width - size, using: &random))
+            rows[crop] = Int32(Permutation.uniformInt(below: source.height - size, using: &random))
+        }
+        self.digits = digits
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Writes crop `index` (source pixel × scale) to `size` rows of `size` values starting at `target`,
+    /// `rowStride` values apart.
+    func render(_ index: Int, into target: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let (size, width, scale) = (self.size, source.width, self.scale)
+        let (row, column) = (Int(rows[index]), Int(columns[index]))
+        source.withPixels(of: Int(digits[index])) { digitPixels in
+            for y in 0..<size {
+                for x in 0..<size { target[y * rowStride + x] = digitPixels[(row + y) * width + column + x] * scale }
             }
         }
-        self.pixels = pixels
     }
 
     /// Crop `index`, `size * size` values, row-major.
@@ -298,13 +360,16 @@ public struct DistractorPool: Sendable {
         guard index >= 0, index < count else {
             throw DataError.invalidArgument("distractor \(index) is outside 0..<\(count)")
         }
-        return Array(pixels[(index * size * size)..<((index + 1) * size * size)])
+        return [Float](unsafeUninitializedCapacity: size * size) { output, initialised in
+            render(index, into: output.baseAddress!, rowStride: size)
+            initialised = size * size
+        }
     }
 }
 
 /// Images taken from ranges of one or more `LabelledImages`, as one list, without copying them.
-struct DigitSource {
-    struct Part {
+struct DigitSource: Sendable {
+    struct Part: Sendable {
         let images: LabelledImages
         let range: Range<Int>
     }

@@ -36,7 +36,8 @@ extension ClutteredMNIST {
                 throw DataError.badNumpy(path: name, reason: "images are \(tensor.shape[2])×\(tensor.shape[3]), "
                     + "but those of \(archiveKeys[0].images) are \(first.height)×\(first.width)")
             }
-            splits.append(try LabelledImages(images: tensor, labels: digits))
+            // Held in the narrowest exact form: the reference's float32 file holds few distinct values.
+            splits.append(try LabelledImages(rows: ImageRows.compacting(tensor), labels: digits))
         }
         return ClutteredMNIST(train: splits[0], validation: splits[1], test: splits[2], trainDigits: nil,
                               validationDigits: nil, testDigits: nil, configuration: nil)

@@ -7,12 +7,18 @@ public final class ByteStorage: @unchecked Sendable {
     private enum Backing {
         case mapped(UnsafeRawPointer, length: Int)
         case owned([UInt8])
+        case ownedWords([UInt16])
     }
     private let backing: Backing
 
     /// Bytes held in memory.
     public init(_ bytes: [UInt8]) {
         backing = .owned(bytes)
+    }
+
+    /// Two-byte words held in memory, as their bytes in native byte order.
+    public init(words: [UInt16]) {
+        backing = .ownedWords(words)
     }
 
     /// Maps the whole file at `url` read-only (`MAP_SHARED`: every process mapping it shares its pages).
@@ -35,11 +41,30 @@ public final class ByteStorage: @unchecked Sendable {
             throw DataError.unreadable(path: url.path, reason: "cannot map it: " + String(cString: strerror(errno)))
         }
         backing = .mapped(UnsafeRawPointer(address), length: length)
+        ByteStorage.mappedFiles.add(self)
     }
 
     deinit {
         if case .mapped(let address, let length) = backing {
+            ByteStorage.mappedFiles.remove(self)
             munmap(UnsafeMutableRawPointer(mutating: address), length)
+        }
+    }
+
+    /// Every mapped storage alive, weakly held.
+    private static let mappedFiles = MappedFileRegistry()
+
+    /// Unmaps the pages of every mapped file from this process (`madvise(MADV_DONTNEED)`) without
+    /// unmapping the files: the pages stay in the system's page cache, shared with every other process
+    /// that maps the same file, and the next read maps them again (a minor fault, about 15 ms for all
+    /// of MNIST's 55 MB). A long-lived process calls it between pieces of work (the kernel, after each
+    /// cell) so that its resident memory counts the dataset pages it is using, not every page it ever
+    /// read. Returns the number of bytes advised.
+    @discardableResult
+    public static func releaseMappedPages() -> Int {
+        mappedFiles.live().reduce(0) { total, storage in
+            guard case .mapped(let address, let length) = storage.backing else { return total }
+            return madvise(UnsafeMutableRawPointer(mutating: address), length, Int32(MADV_DONTNEED)) == 0 ? total + length : total
         }
     }
 
@@ -54,6 +79,7 @@ public final class ByteStorage: @unchecked Sendable {
         switch backing {
         case .mapped(_, let length): return length
         case .owned(let bytes): return bytes.count
+        case .ownedWords(let words): return 2 * words.count
         }
     }
 
@@ -62,15 +88,44 @@ public final class ByteStorage: @unchecked Sendable {
         switch backing {
         case .mapped(let address, let length): return try body(UnsafeRawBufferPointer(start: address, count: length))
         case .owned(let bytes): return try bytes.withUnsafeBytes(body)
+        case .ownedWords(let words): return try words.withUnsafeBytes(body)
         }
     }
 }
 
+/// The mapped `ByteStorage`s alive, held weakly, for `ByteStorage.releaseMappedPages()`.
+private final class MappedFileRegistry: @unchecked Sendable {
+    private struct Entry {
+        weak var storage: ByteStorage?
+    }
+    private let lock = NSLock()
+    private var entries: [ObjectIdentifier: Entry] = [:]
+
+    func add(_ storage: ByteStorage) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries[ObjectIdentifier(storage)] = Entry(storage: storage)
+    }
+
+    func remove(_ storage: ByteStorage) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries[ObjectIdentifier(storage)] = nil
+    }
+
+    func live() -> [ByteStorage] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.values.compactMap(\.storage)
+    }
+}
+
 /// `count` single-channel images of `height`×`width`, row after row, held either as float32 values or
-/// as bytes decoded through a 256-entry table (MNIST: byte/255). Bytes take a quarter of the memory and
-/// may be a memory-mapped file; they become floats only for the rows asked for (`tensor(rows:)`), with
-/// exactly the values the table gives, so a byte-held image and the same image held as floats are
-/// equal bit for bit.
+/// as codes of one or two bytes decoded through a table (MNIST: one byte per pixel, byte/255; a
+/// generated cluttered MNIST: two-byte codes into the few thousand values it holds, `compacting`).
+/// Codes take a quarter or half of the memory and may be a memory-mapped file; they become floats only
+/// for the rows asked for (`tensor(rows:)`), with exactly the values the table gives, so a code-held
+/// image and the same image held as floats are equal bit for bit.
 public struct ImageRows: Sendable {
     public let count: Int
     public let height: Int
@@ -79,8 +134,11 @@ public struct ImageRows: Sendable {
 
     private enum Storage: Sendable {
         case floats(Tensor)
-        /// Image `i` is the `height·width` bytes at `offset + i·height·width`.
+        /// Image `i` is the `height·width` codes (of `table.codeWidth` bytes each) starting at byte
+        /// `offset + i·height·width·codeWidth`.
         case bytes(ByteStorage, offset: Int, table: ByteDecoding)
+        /// Image `i` is `renderer`'s image `indices[i]`, made when asked for.
+        case rendered(any ImageRenderer, indices: [Int])
     }
 
     /// Images held as floats; `images` must be `[N, 1, H, W]`.
@@ -92,11 +150,14 @@ public struct ImageRows: Sendable {
         storage = .floats(images)
     }
 
-    /// `count` images of bytes starting at `offset` in `bytes`, decoded by `decoding`.
+    /// `count` images of codes starting at byte `offset` in `bytes`, decoded by `decoding` (one code of
+    /// `decoding.codeWidth` bytes per pixel).
     public init(bytes: ByteStorage, offset: Int, count: Int, height: Int, width: Int, decoding: ByteDecoding) throws {
-        guard count >= 0, height > 0, width > 0, offset >= 0, offset + count * height * width <= bytes.count else {
+        guard count >= 0, height > 0, width > 0, offset >= 0,
+              offset + count * height * width * decoding.codeWidth <= bytes.count else {
             throw DataError.invalidArgument(
-                "\(count) images of \(height)×\(width) bytes from offset \(offset) do not fit in \(bytes.count) bytes")
+                "\(count) images of \(height)×\(width) codes of \(decoding.codeWidth) byte(s) from offset \(offset) "
+                + "do not fit in \(bytes.count) bytes")
         }
         self.count = count
         self.height = height
@@ -104,10 +165,25 @@ public struct ImageRows: Sendable {
         storage = .bytes(bytes, offset: offset, table: decoding)
     }
 
+    /// The images of `renderer`, made from its recipe each time they are asked for (nothing but the
+    /// recipe is held).
+    public init(rendering renderer: any ImageRenderer) {
+        count = renderer.count
+        height = renderer.height
+        width = renderer.width
+        storage = .rendered(renderer, indices: Array(0..<renderer.count))
+    }
+
     /// Values per image.
     public var pixelsPerImage: Int { height * width }
 
-    /// Whether the images are held as bytes.
+    /// Whether the images are made on demand from a recipe (`init(rendering:)`).
+    public var isRendered: Bool {
+        if case .rendered = storage { return true }
+        return false
+    }
+
+    /// Whether the images are held as codes (one or two bytes per pixel) rather than floats.
     public var isBytes: Bool {
         if case .bytes = storage { return true }
         return false
@@ -123,7 +199,9 @@ public struct ImageRows: Sendable {
     public var byteCount: Int {
         switch storage {
         case .floats: return count * pixelsPerImage * MemoryLayout<Float>.stride
-        case .bytes: return count * pixelsPerImage
+        case .bytes(_, _, let table): return count * pixelsPerImage * table.codeWidth
+        case .rendered(let renderer, let indices):
+            return renderer.recipeByteCount + indices.count * MemoryLayout<Int>.stride
         }
     }
 
@@ -137,11 +215,16 @@ public struct ImageRows: Sendable {
         guard rows.lowerBound >= 0, rows.upperBound <= count else {
             throw DataError.invalidArgument("range \(rows.lowerBound)..<\(rows.upperBound) is outside 0..<\(count)")
         }
-        if isBytes {
+        if !isFloats {
             try MemoryBudget.shared.check(rows.count * pixelsPerImage * MemoryLayout<Float>.stride,
                                           for: "\(rows.count) images as floats")
         }
         return makeTensor(rows: rows)
+    }
+
+    private var isFloats: Bool {
+        if case .floats = storage { return true }
+        return false
     }
 
     /// All images as `[N, 1, H, W]` floats without asking the memory budget (for callers that cannot
@@ -160,8 +243,19 @@ public struct ImageRows: Sendable {
         case .bytes(let bytes, let offset, let table):
             let values = rows.count * stride
             let scalars = bytes.withBytes { raw in
-                table.decode(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset + rows.lowerBound * stride,
-                                                 count: values))
+                [Float](unsafeUninitializedCapacity: values) { output, initialised in
+                    table.decode(codes: raw.baseAddress! + offset + rows.lowerBound * stride * table.codeWidth,
+                                 count: values, into: output.baseAddress!)
+                    initialised = values
+                }
+            }
+            return Tensor(shape: shape, scalars: scalars)
+        case .rendered(let renderer, let indices):
+            let scalars = [Float](unsafeUninitializedCapacity: rows.count * stride) { output, initialised in
+                for (row, index) in indices[rows].enumerated() {
+                    renderer.render(index, into: output.baseAddress! + row * stride)
+                }
+                initialised = rows.count * stride
             }
             return Tensor(shape: shape, scalars: scalars)
         }
@@ -176,8 +270,10 @@ public struct ImageRows: Sendable {
         case .floats:
             return ImageRows(makeTensor(rows: rows))
         case .bytes(let bytes, let offset, let table):
-            return try ImageRows(bytes: bytes, offset: offset + rows.lowerBound * pixelsPerImage, count: rows.count,
+            return try ImageRows(bytes: bytes, offset: offset + rows.lowerBound * pixelsPerImage * table.codeWidth, count: rows.count,
                                  height: height, width: width, decoding: table)
+        case .rendered(let renderer, let indices):
+            return ImageRows(renderer, indices: Array(indices[rows]))
         }
     }
 
@@ -197,18 +293,21 @@ public struct ImageRows: Sendable {
             }
             return ImageRows(Tensor(shape: [indices.count, 1, height, width], scalars: values))
         case .bytes(let bytes, let offset, let table):
-            var gathered = [UInt8](repeating: 0, count: indices.count * stride)
+            let rowBytes = stride * table.codeWidth
+            var gathered = [UInt8](repeating: 0, count: indices.count * rowBytes)
             bytes.withBytes { raw in
                 gathered.withUnsafeMutableBytes { destination in
                     for (row, index) in indices.enumerated() {
-                        (destination.baseAddress! + row * stride)
-                            .copyMemory(from: raw.baseAddress! + offset + index * stride, byteCount: stride)
+                        (destination.baseAddress! + row * rowBytes)
+                            .copyMemory(from: raw.baseAddress! + offset + index * rowBytes, byteCount: rowBytes)
                     }
                 }
             }
             // The sizes match by construction.
             return try! ImageRows(bytes: ByteStorage(gathered), offset: 0, count: indices.count, height: height,
                                   width: width, decoding: table)
+        case .rendered(let renderer, let held):
+            return ImageRows(renderer, indices: indices.map { held[$0] })
         }
     }
 
@@ -223,17 +322,47 @@ public struct ImageRows: Sendable {
             }
         case .bytes(let bytes, let offset, let table):
             var row = [Float](repeating: 0, count: stride)
+            let rowBytes = stride * table.codeWidth
             bytes.withBytes { raw in
-                let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset
+                let base = raw.baseAddress! + offset
                 row.withUnsafeMutableBufferPointer { values in
                     for index in indices {
-                        table.decode(UnsafeBufferPointer(start: base + index * stride, count: stride), into: values)
+                        table.decode(codes: base + index * rowBytes, count: stride, into: values.baseAddress!)
                         body(index, UnsafeBufferPointer(values))
                     }
                 }
             }
+        case .rendered(let renderer, let held):
+            var row = [Float](repeating: 0, count: stride)
+            row.withUnsafeMutableBufferPointer { values in
+                for index in indices {
+                    renderer.render(held[index], into: values.baseAddress!)
+                    body(index, UnsafeBufferPointer(values))
+                }
+            }
         }
     }
+
+    private init(_ renderer: any ImageRenderer, indices: [Int]) {
+        count = indices.count
+        height = renderer.height
+        width = renderer.width
+        storage = .rendered(renderer, indices: indices)
+    }
+}
+
+/// Images made from a recipe on demand instead of stored pixels (a generated cluttered MNIST keeps
+/// which digit and which distractors go where, 72 bytes per image, and draws them from the mapped
+/// MNIST file when asked). Rendering the same index must always give the same bits.
+public protocol ImageRenderer: Sendable {
+    /// The number of images.
+    var count: Int { get }
+    var height: Int { get }
+    var width: Int { get }
+    /// Bytes the recipe takes (for memory accounting).
+    var recipeByteCount: Int { get }
+    /// Writes image `index` (`height·width` values, row-major) to `pixels`.
+    func render(_ index: Int, into pixels: UnsafeMutablePointer<Float>)
 }
 
 extension ImageRows: Equatable {
@@ -251,20 +380,42 @@ extension ImageRows: Equatable {
     }
 }
 
-/// How a byte becomes a float: a table of 256 values.
+/// How a code becomes a float: a table of values, indexed by one-byte codes (a table of 256 values) or
+/// by two-byte codes in native byte order (a table of 65,536 values). Every code has a value, so any
+/// bytes decode without a range check.
 public struct ByteDecoding: Sendable, Equatable {
-    /// `table[b]` is the value of byte `b`.
+    /// `table[c]` is the value of code `c`.
     public let table: [Float]
+    /// Bytes per code: 1 or 2.
+    public let codeWidth: Int
 
+    /// One-byte codes; `table` has exactly 256 values.
     public init(table: [Float]) {
         precondition(table.count == 256, "a byte decoding needs 256 values")
         self.table = table
+        codeWidth = 1
+    }
+
+    /// The narrowest codes for `palette` (at most 65,536 values; code `c` is `palette[c]`): one byte for
+    /// up to 256 values, two bytes beyond; the table is padded with zeros to 256 or 65,536 values.
+    public init(palette: [Float]) {
+        precondition(palette.count <= 65_536, "a palette holds at most 65,536 values")
+        if palette.count <= 256 {
+            self.init(table: palette + [Float](repeating: 0, count: 256 - palette.count))
+        } else {
+            self.init(wideTable: palette + [Float](repeating: 0, count: 65_536 - palette.count))
+        }
+    }
+
+    private init(wideTable: [Float]) {
+        table = wideTable
+        codeWidth = 2
     }
 
     /// byte/255 as float32 (`Float(b) / 255`), the MNIST pixel convention.
     public static let unitInterval = ByteDecoding(table: (0..<256).map { Float($0) / 255 })
 
-    /// The values of `bytes`.
+    /// The values of one-byte codes `bytes` (a one-byte decoding only).
     public func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> [Float] {
         [Float](unsafeUninitializedCapacity: bytes.count) { output, initialised in
             decode(bytes, into: output)
@@ -272,10 +423,24 @@ public struct ByteDecoding: Sendable, Equatable {
         }
     }
 
-    /// Writes the values of `bytes` into `output` (at least as long).
+    /// Writes the values of one-byte codes `bytes` into `output` (at least as long; a one-byte decoding only).
     public func decode(_ bytes: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(codeWidth == 1, "decode(_:into:) reads one-byte codes")
+        guard let base = bytes.baseAddress, let destination = output.baseAddress else { return }
+        decode(codes: UnsafeRawPointer(base), count: bytes.count, into: destination)
+    }
+
+    /// Writes the values of the `count` codes at `codes` (`codeWidth` bytes each) into `output`.
+    public func decode(codes: UnsafeRawPointer, count: Int, into output: UnsafeMutablePointer<Float>) {
         table.withUnsafeBufferPointer { lookup in
-            for i in 0..<bytes.count { output[i] = lookup[Int(bytes[i])] }
+            if codeWidth == 1 {
+                let bytes = codes.assumingMemoryBound(to: UInt8.self)
+                for i in 0..<count { output[i] = lookup[Int(bytes[i])] }
+            } else {
+                for i in 0..<count {
+                    output[i] = lookup[Int(codes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))]
+                }
+            }
         }
     }
 }

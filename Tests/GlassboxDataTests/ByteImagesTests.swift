@@ -87,6 +87,11 @@ final class ByteImagesTests: XCTestCase {
         XCTAssertTrue(first.train.rows.isMapped)
         XCTAssertTrue(first.test.rows.isMapped)
         XCTAssertEqual(first.train.images, expected.train.images)
+        // Giving the mapped pages back (as the kernel does after each cell) leaves the files mapped and
+        // their values readable, unchanged.
+        XCTAssertGreaterThanOrEqual(ByteStorage.releaseMappedPages(), first.train.rows.byteCount + first.test.rows.byteCount)
+        XCTAssertTrue(first.train.rows.isMapped)
+        XCTAssertEqual(first.train.images, expected.train.images)
         XCTAssertEqual(first.validation.images, expected.validation.images)
         XCTAssertEqual(first.test.images, expected.test.images)
         XCTAssertEqual(first.train.labels, expected.train.labels)

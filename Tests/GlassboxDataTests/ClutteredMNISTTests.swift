@@ -69,12 +69,45 @@ final class ClutteredMNISTTests: XCTestCase {
         XCTAssertTrue(sources.contains { $0 < 10 } && sources.contains { $0 >= 10 }, "train digits span MNIST validation and train")
     }
 
+    /// Generated images are kept as their recipe (which digit and which crops go where), not as
+    /// pixels, and are made again, with the same bits, whenever asked: whole, by range, by selection,
+    /// one by one, in any order.
+    func testGeneratedImagesAreKeptAsRecipesAndRenderTheSameBitsEveryTime() throws {
+        let mnist = try mnist()
+        var configuration = tinyConfiguration()
+        configuration.trainCount = 400
+        let data = try ClutteredMNIST.generate(from: mnist, configuration: configuration)
+        for images in [data.train, data.validation, data.test] {
+            XCTAssertTrue(images.rows.isRendered)
+            XCTAssertLessThan(images.rows.byteCount, images.count * 100 + 500 * 12, "a recipe, not pixels")
+        }
+        let rows = data.train.rows
+        let all = try rows.tensor()
+        let floats = ImageRows(all)
+        XCTAssertEqual(try rows.tensor().scalars.map(\.bitPattern), all.scalars.map(\.bitPattern), "rendered twice")
+        XCTAssertEqual(try rows.slice(123..<301), try floats.slice(123..<301))
+        XCTAssertEqual(try rows.slice(123..<301).slice(7..<9), try floats.slice(130..<132))
+        let picked = [399, 0, 17, 17, 250]
+        XCTAssertEqual(rows.gathering(picked), floats.gathering(picked))
+        XCTAssertEqual(try rows.slice(200..<400).gathering([3, 1]), floats.gathering([203, 201]))
+        var walked: [[Float]] = []
+        rows.forEachImage(picked.reversed()) { _, pixels in walked.append(Array(pixels)) }
+        XCTAssertEqual(walked, picked.reversed().map { Array(all.scalars[($0 * 1600)..<(($0 + 1) * 1600)]) })
+        // The images differ from one another and hold distractors and digits.
+        XCTAssertGreaterThan(Set(all.scalars).count, 256, "sums of distractor and digit pixels")
+        XCTAssertNotEqual(try rows.tensor(rows: 0..<1), try rows.tensor(rows: 1..<2))
+        // Same seed, same images, rendered from a separately generated recipe.
+        let again = try ClutteredMNIST.generate(from: mnist, configuration: configuration)
+        XCTAssertEqual(again.train.rows, rows)
+    }
+
     func testWithoutDistractorsTheCanvasHoldsExactlyTheScaledDigitAtItsFrame() throws {
         let mnist = try mnist()
         var configuration = tinyConfiguration()
         configuration.distractorsPerImage = 0
         let data = try ClutteredMNIST.generate(from: mnist, configuration: configuration)
         for (images, digits, file) in [(data.train, data.trainDigits!, nil as LabelledImages?), (data.test, data.testDigits!, mnist.test)] {
+            let all = images.images.scalars
             for item in 0..<images.count {
                 let digit = digits[item]
                 let source: [Float]
@@ -84,7 +117,7 @@ final class ClutteredMNISTTests: XCTestCase {
                     source = digit.sourceIndex < 10 ? try mnist.validation[digit.sourceIndex].image.scalars
                         : try mnist.train[digit.sourceIndex - 10].image.scalars
                 }
-                let canvas = Array(images.images.scalars[(item * 1600)..<((item + 1) * 1600)])
+                let canvas = Array(all[(item * 1600)..<((item + 1) * 1600)])
                 XCTAssertEqual(digit.frame.height, 28)
                 XCTAssertEqual(digit.frame.width, 28)
                 var ink = (top: 99, left: 99, bottom: -1, right: -1)
@@ -115,10 +148,11 @@ final class ClutteredMNISTTests: XCTestCase {
         let (images, digits) = try ClutteredMNIST.generate(count: 200, digits: constant(0.5), pool: pool,
                                                            configuration: configuration, random: &random)
         var seen = Set<Float>()
+        let values = images.images.scalars
         for item in 0..<200 {
             for y in 0..<40 {
                 for x in 0..<40 {
-                    let value = images.images.scalars[item * 1600 + y * 40 + x]
+                    let value = values[item * 1600 + y * 40 + x]
                     seen.insert(value)
                     if digits[item].frame.contains(row: y, column: x) {
                         XCTAssertTrue(value == 0.5 || value == 0.8, "\(value)")

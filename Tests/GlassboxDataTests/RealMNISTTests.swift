@@ -83,6 +83,14 @@ final class RealMNISTTests: XCTestCase {
         XCTAssertTrue((6_770...7_230).contains(bottom), "\(bottom) of 10,000 digits on the bottom edge")
         // Every label is common (the digits are a uniform draw).
         for digit in 0...9 { XCTAssertTrue((800...1_300).contains(data.train.indices(ofDigit: digit).count)) }
+        // The images, as float32 bits, are those the generator made when it stored every pixel (before
+        // it kept recipes and rendered them on demand, and before that whenever the bundled clut-* weights
+        // were trained): a change to the algorithm, the random streams or the float operations shows here.
+        for (images, digest) in [(data.train, "d7c39a30dcf5e43f3afbf5c17ae6fd366078bcec28d9078eba63a06bb79c3cb0"),
+                                 (data.test, "6677f9507a7618b02cb7e37e14dd0620fba4982908b4eca72a99176b02de3395")] {
+            let floats = images.images.scalars
+            XCTAssertEqual(floats.withUnsafeBytes { MNISTLocator.sha256Hex($0) }, digest)
+        }
         print("generated cluttered MNIST (12,000 images) in \(String(format: "%.2f", seconds)) s")
     }
 }
