@@ -172,6 +172,8 @@ def main():
         results["glassbox"].append(r)
         report(f"glassbox  {notebook.stem}", r)
     torch_python = args.torch_python
+    if torch_python and os.sep in torch_python:
+        torch_python = str(Path(torch_python).absolute())  # the kernels run in other folders
     if torch_python:
         check = subprocess.run([torch_python, "-c", "import torch, captum, safetensors, matplotlib, ipykernel"],
                                capture_output=True, text=True)

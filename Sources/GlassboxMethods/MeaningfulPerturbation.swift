@@ -269,6 +269,10 @@ public struct MeaningfulPerturbation: OptimizingMethod {
         let (channels, height, width) = try model.imageGeometry(method: name)
         let resolved = try model.resolve(targets, inputs: inputs, method: name, monitor: monitor)
         let n = inputs.shape[0]
+        // Each step holds about five image-sized arrays (deleted and perturbed images, the full masks, the
+        // input gradient and its product with the fill) besides the model's own working memory.
+        try MemoryBudget.shared.check(5 * inputs.count * MemoryLayout<Float>.stride,
+                                      for: "meaningful perturbation's working images (\(n) × \(channels)×\(height)×\(width))")
         let deleted = try deletedImages(inputs)
         let original = try model.outputs(inputs, targets: resolved, monitor: monitor)
         let scales = original.map { $0 == 0 ? 1 : Swift.abs($0) }
