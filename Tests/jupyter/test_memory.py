@@ -147,6 +147,17 @@ def resident(pid: int, field: str = "VmRSS") -> int:
     raise AssertionError(f"no {field}")
 
 
+def run_cells(k: RawKernel, cells: list[str]):
+    """Runs `cells` one after the other; each must succeed."""
+    for code in cells:
+        msg = k.send(k.shell, "execute_request", {
+            "code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True})
+        reply = k.reply(k.shell, msg["header"]["msg_id"], timeout=600)
+        k.iopub_until_idle(msg["header"]["msg_id"])
+        assert reply is not None and status(reply) == ("ok", None), (code, reply and reply["content"])
+
+
 def test_a_kernel_that_loaded_mnist_and_explained_a_batch_stays_small():
     """MNIST is held as bytes (a mapped file), not floats, and what a cell freed goes back to the
     system: after loading MNIST, a zoo CNN and explaining and drawing 100 images, the kernel stays
@@ -158,14 +169,8 @@ def test_a_kernel_that_loaded_mnist_and_explained_a_batch_stays_small():
     k = RawKernel(env={"GLASSBOX_DATA": str(data)})
     try:
         k.wait_ready()
-        for code in ['let mnist = dataset("mnist")', 'let net = model("cnn-max-b")',
-                     "let e = lrp(net, mnist.test[0..<100])", "e", "mnist.train.perDigit(index: 3)"]:
-            msg = k.send(k.shell, "execute_request", {
-                "code": code, "silent": False, "store_history": True, "user_expressions": {},
-                "allow_stdin": False, "stop_on_error": True})
-            reply = k.reply(k.shell, msg["header"]["msg_id"], timeout=600)
-            k.iopub_until_idle(msg["header"]["msg_id"])
-            assert reply is not None and status(reply) == ("ok", None), (code, reply and reply["content"])
+        run_cells(k, ['let mnist = dataset("mnist")', 'let net = model("cnn-max-b")',
+                      "let e = lrp(net, mnist.test[0..<100])", "e", "mnist.train.perDigit(index: 3)"])
         assert resident(k.proc.pid) < 160 << 20, f"{resident(k.proc.pid) / 1e6:.0f} MB resident"
     finally:
         k.shutdown()
@@ -183,15 +188,9 @@ def test_a_kernel_that_explained_cluttered_mnist_stays_small():
     k = RawKernel(env={"GLASSBOX_DATA": str(data)})
     try:
         k.wait_ready()
-        for code in ['let clutter = dataset("cluttered-mnist")', 'let net = model("clut-fc")',
-                     'let test = clutter.test[0..<200]', 'let g = gradCAM(net, test, target: "label")',
-                     'let b = guidedBackprop(net, test, target: "label")', 'evaluate(net, on: clutter.test)']:
-            msg = k.send(k.shell, "execute_request", {
-                "code": code, "silent": False, "store_history": True, "user_expressions": {},
-                "allow_stdin": False, "stop_on_error": True})
-            reply = k.reply(k.shell, msg["header"]["msg_id"], timeout=600)
-            k.iopub_until_idle(msg["header"]["msg_id"])
-            assert reply is not None and status(reply) == ("ok", None), (code, reply and reply["content"])
+        run_cells(k, ['let clutter = dataset("cluttered-mnist")', 'let net = model("clut-fc")',
+                      'let test = clutter.test[0..<200]', 'let g = gradCAM(net, test, target: "label")',
+                      'let b = guidedBackprop(net, test, target: "label")', 'evaluate(net, on: clutter.test)'])
         heap, rss = resident(k.proc.pid, "RssAnon"), resident(k.proc.pid)
         assert heap < 100 << 20, f"{heap / 1e6:.0f} MB of heap"
         assert rss < 150 << 20, f"{rss / 1e6:.0f} MB resident"
