@@ -158,41 +158,40 @@ def run_cells(k: RawKernel, cells: list[str]):
         assert reply is not None and status(reply) == ("ok", None), (code, reply and reply["content"])
 
 
-def test_a_kernel_that_loaded_mnist_and_explained_a_batch_stays_small():
-    """MNIST is held as bytes (a mapped file), not floats, and what a cell freed goes back to the
-    system: after loading MNIST, a zoo CNN and explaining and drawing 100 images, the kernel stays
-    far below the 300 MB it took when MNIST was held as floats (about 70 MB measured; the bound is
-    generous for a busy machine and a debug build)."""
+@pytest.fixture
+def mnist_kernel():
+    """A kernel that finds MNIST (skips without it, or without /proc to read the memory from)."""
     data = mnist_folder()
     if data is None or not Path("/proc/self/status").exists():
         pytest.skip("needs MNIST ($GLASSBOX_DATA/mnist or ../shared/data/mnist) and /proc")
     k = RawKernel(env={"GLASSBOX_DATA": str(data)})
     try:
         k.wait_ready()
-        run_cells(k, ['let mnist = dataset("mnist")', 'let net = model("cnn-max-b")',
-                      "let e = lrp(net, mnist.test[0..<100])", "e", "mnist.train.perDigit(index: 3)"])
-        assert resident(k.proc.pid) < 160 << 20, f"{resident(k.proc.pid) / 1e6:.0f} MB resident"
+        yield k
     finally:
         k.shutdown()
 
 
-def test_a_kernel_that_explained_cluttered_mnist_stays_small():
+def test_a_kernel_that_loaded_mnist_and_explained_a_batch_stays_small(mnist_kernel):
+    """MNIST is held as bytes (a mapped file), not floats, and what a cell freed goes back to the
+    system: after loading MNIST, a zoo CNN and explaining and drawing 100 images, the kernel stays
+    far below the 300 MB it took when MNIST was held as floats (about 70 MB measured; the bound is
+    generous for a busy machine and a debug build)."""
+    run_cells(mnist_kernel, ['let mnist = dataset("mnist")', 'let net = model("cnn-max-b")',
+                             "let e = lrp(net, mnist.test[0..<100])", "e", "mnist.train.perDigit(index: 3)"])
+    rss = resident(mnist_kernel.proc.pid)
+    assert rss < 160 << 20, f"{rss / 1e6:.0f} MB resident"
+
+
+def test_a_kernel_that_explained_cluttered_mnist_stays_small(mnist_kernel):
     """Chapter 4's data and model: a generated cluttered MNIST keeps recipes, not 77 MB of floats; the
     33 MB clut-fc model holds no gradient it does not use; the heap that a parallel explanation of 200
     images freed goes back to the system (one heap arena), and the MNIST pages the images were drawn
     from leave the resident set after the cell. Measured in a release build: 54 MB of heap and 89 MB
     resident (183 MB and 274 MB before); the bounds leave room for a debug build and a busy machine."""
-    data = mnist_folder()
-    if data is None or not Path("/proc/self/status").exists():
-        pytest.skip("needs MNIST ($GLASSBOX_DATA/mnist or ../shared/data/mnist) and /proc")
-    k = RawKernel(env={"GLASSBOX_DATA": str(data)})
-    try:
-        k.wait_ready()
-        run_cells(k, ['let clutter = dataset("cluttered-mnist")', 'let net = model("clut-fc")',
-                      'let test = clutter.test[0..<200]', 'let g = gradCAM(net, test, target: "label")',
-                      'let b = guidedBackprop(net, test, target: "label")', 'evaluate(net, on: clutter.test)'])
-        heap, rss = resident(k.proc.pid, "RssAnon"), resident(k.proc.pid)
-        assert heap < 100 << 20, f"{heap / 1e6:.0f} MB of heap"
-        assert rss < 150 << 20, f"{rss / 1e6:.0f} MB resident"
-    finally:
-        k.shutdown()
+    run_cells(mnist_kernel, ['let clutter = dataset("cluttered-mnist")', 'let net = model("clut-fc")',
+                             'let test = clutter.test[0..<200]', 'let g = gradCAM(net, test, target: "label")',
+                             'let b = guidedBackprop(net, test, target: "label")', 'evaluate(net, on: clutter.test)'])
+    heap, rss = resident(mnist_kernel.proc.pid, "RssAnon"), resident(mnist_kernel.proc.pid)
+    assert heap < 100 << 20, f"{heap / 1e6:.0f} MB of heap"
+    assert rss < 150 << 20, f"{rss / 1e6:.0f} MB resident"
