@@ -121,11 +121,12 @@ private final class MappedFileRegistry: @unchecked Sendable {
 }
 
 /// `count` single-channel images of `height`×`width`, row after row, held either as float32 values or
-/// as codes of one or two bytes decoded through a table (MNIST: one byte per pixel, byte/255; a
-/// generated cluttered MNIST: two-byte codes into the few thousand values it holds, `compacting`).
-/// Codes take a quarter or half of the memory and may be a memory-mapped file; they become floats only
-/// for the rows asked for (`tensor(rows:)`), with exactly the values the table gives, so a code-held
-/// image and the same image held as floats are equal bit for bit.
+/// as codes of one or two bytes decoded through a table (MNIST: one byte per pixel, byte/255; the
+/// reference's cluttered-MNIST file: codes into the values it holds, `compacting`), or as a recipe an
+/// `ImageRenderer` draws them from (a generated cluttered MNIST). Codes take a quarter or half of the
+/// memory and may be a memory-mapped file; they become floats only for the rows asked for
+/// (`tensor(rows:)`), with exactly the values the table gives, so a code-held image and the same image
+/// held as floats are equal bit for bit.
 public struct ImageRows: Sendable {
     public let count: Int
     public let height: Int

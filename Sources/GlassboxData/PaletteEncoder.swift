@@ -2,11 +2,11 @@ import GlassboxEngine
 
 /// Holds float images as codes into the list of their distinct values, losslessly: one byte per pixel
 /// when the images hold at most 256 distinct values, two bytes when they hold at most 65,536, and
-/// plain floats beyond. A generated cluttered MNIST (sums of two byte-valued digits, clipped) holds a
-/// few thousand values, so it takes half the memory of float32 and decodes to the same bits.
+/// plain floats beyond. Cluttered MNIST read from the reference's float32 `.npz` (sums of two
+/// byte-valued digits, clipped) holds a few thousand values, so it takes half the memory and decodes
+/// to the same bits.
 ///
-/// Values are appended image by image (`append`), so a generator never holds all its images as floats;
-/// `rows` gives them back as `ImageRows`. Values are told apart by their bit patterns: −0 and +0 stay
+/// Values may be appended in parts (`append`); `rows` gives them back as `ImageRows`. Values are told apart by their bit patterns: −0 and +0 stay
 /// distinct, and so does every NaN payload.
 public struct PaletteEncoder {
     /// One code per value appended so far, while the palette has room.

@@ -94,8 +94,8 @@ public struct DatasetValue: ScriptObject {
 ///
 /// The cache holds at most `budget` bytes of images (256 MiB by default, `$GLASSBOX_DATASET_CACHE` in
 /// bytes or with K, M, G), counted as they are held: MNIST's 55 MB of bytes (a memory-mapped file,
-/// shared with other kernels), a generated cluttered MNIST's 77 MB of floats. Beyond it the least
-/// recently used datasets are dropped. A dataset a notebook still holds in a variable stays alive
+/// shared with other kernels), a generated cluttered MNIST's recipe of under 1 MB (its images are drawn
+/// from MNIST when asked for). Beyond it the least recently used datasets are dropped. A dataset a notebook still holds in a variable stays alive
 /// there; it is only loaded again if asked for again.
 final class DatasetCache: @unchecked Sendable {
     static let shared = DatasetCache()
